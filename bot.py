@@ -1,0 +1,102 @@
+"""普法助手: entry point and command line.
+
+  python bot.py                  Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise a chat in this terminal
+  python bot.py ask [--json] Q   answer one question ("-" reads one question per line from stdin)
+  python bot.py kb build|check   compile the knowledge base / prove the curated content right
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from knowledge.config import REPO, KnowledgeSettings
+
+logger = logging.getLogger("bot")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer questions from the command line, as text or as JSON lines."""
+    from knowledge.engine import Engine
+
+    engine = Engine.open(KnowledgeSettings.from_env())
+    questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    for question in questions:
+        answer = engine.answer(question)
+        if args.json:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.answer + "\n", flush=True)
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    """Build or check the knowledge base; errors name file, entry and what is wrong."""
+    from knowledge.build import BuildError, build
+    from knowledge.check import run_check
+    from knowledge.yamlfile import ContentError
+
+    settings = KnowledgeSettings.from_env()
+    try:
+        if args.action == "build":
+            manifest = build(settings)
+            print(f"知识库已生成：{settings.kb_path}（{manifest['seconds']} 秒）")
+            for law, meta in manifest["sources"].items():
+                print(f"  《{law}》{meta['articles']} 条，{meta['version_date']}，来源 {meta['origin']}")
+            print("  " + "，".join(f"{k} {v}" for k, v in manifest["counts"].items()))
+            return 0
+        problems, report = run_check(settings, REPO.parent / "shared" / "seed")
+    except (ContentError, BuildError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report))
+    if problems:
+        print(f"\n发现 {len(problems)} 个问题：", file=sys.stderr)
+        print("\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        return 1
+    print("\n内容检查通过。")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the Telegram bot when a token is configured, else the terminal chat."""
+    from knowledge.engine import Engine
+
+    engine = Engine.open(KnowledgeSettings.from_env())
+    print("普法助手（终端模式）。输入问题后回车，输入 exit 退出。")
+    while True:
+        try:
+            line = input("你> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.strip().lower() in ("exit", "quit", "退出"):
+            return 0
+        print(engine.answer(line).answer + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bot.py", description="浦东新区未成年人保护普法助手")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="回答一个问题")
+    ask.add_argument("--json", action="store_true", help="输出 JSON")
+    ask.add_argument("question", help="问题；- 表示从标准输入逐行读取")
+    ask.set_defaults(func=cmd_ask)
+    kb = sub.add_parser("kb", help="知识库：build 生成，check 核对内容")
+    kb.add_argument("action", choices=["build", "check"])
+    kb.set_defaults(func=cmd_kb)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from knowledge.build import BuildError
+    from knowledge.yamlfile import ContentError
+
+    try:
+        return (getattr(args, "func", None) or cmd_run)(args)
+    except (ContentError, BuildError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

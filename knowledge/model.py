@@ -1,0 +1,160 @@
+"""Plain data the engine passes around: citations and curated entries."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.numerals import int_to_cn
+
+_ARTICLE = re.compile(r"^\s*(\d+)\s*(之[一二三四五六七八九十]+)?\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Citation:
+    """One article of one law; 「第十七条之一」 is article 17 with suffix 之一."""
+
+    law: str
+    article: int
+    suffix: str = ""
+
+    @classmethod
+    def parse(cls, law: str, article) -> "Citation":
+        """Read `article: 21` or `article: 236之一` from content."""
+        match = _ARTICLE.match(str(article))
+        if not match:
+            raise ValueError(f"条号 {article!r} 应写成阿拉伯数字，如 21 或 236之一")
+        return cls(law, int(match.group(1)), match.group(2) or "")
+
+    @property
+    def key(self) -> str:
+        return f"{self.law}#{self.article}{self.suffix}"
+
+    @property
+    def label(self) -> str:
+        return f"第{int_to_cn(self.article)}条{self.suffix}"
+
+    def as_json(self) -> dict:
+        data = {"law": self.law, "article": self.article}
+        if self.suffix:
+            data["suffix"] = self.suffix
+        return data
+
+
+@dataclass
+class LawSpec:
+    name: str
+    short: str
+    source: str  # national | local
+    aliases: list[str]
+    articles: str | list = "all"
+    file: str | None = None
+    version_date: str | None = None
+    digests: str | None = None
+
+    def wants(self, number: int) -> bool:
+        """True when the article is in the configured selection."""
+        if self.articles == "all":
+            return True
+        for item in self.articles:
+            if isinstance(item, int) and item == number:
+                return True
+            if isinstance(item, str) and "-" in item:
+                low, high = (int(x) for x in item.split("-"))
+                if low <= number <= high:
+                    return True
+            elif isinstance(item, str) and item.isdigit() and int(item) == number:
+                return True
+        return False
+
+
+@dataclass
+class FaqEntry:
+    id: str
+    topic: str
+    audience: list[str]
+    question: str
+    paraphrases: list[str]
+    answer: str
+    sources: list[Citation]
+    related: list[str] = field(default_factory=list)
+    where: str = ""
+
+
+@dataclass
+class Digest:
+    citation: Citation
+    chapter: str
+    title: str
+    digest: str
+    where: str = ""
+
+
+@dataclass
+class PolicyItem:
+    number: int
+    section: str
+    title: str
+    summary: str
+    measures: list[str]
+    projects: list[str]
+    units: list[str]
+    questions: list[str]
+    where: str = ""
+
+
+@dataclass
+class Contact:
+    id: str
+    number: str
+    name: str
+    purpose: str
+    when: str
+    emergency: bool = False
+    sources: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Program:
+    id: str
+    title: str
+    kind: str  # school | public
+    audience: list[str]
+    grades: str
+    duration_minutes: int
+    topics: list[str]
+    delivered_by: str
+    units: list[str]
+    description: str
+
+
+@dataclass
+class Trigger:
+    """A phrase rule: 「威胁|恐吓+裸照」 fires when one of each '+'-joined group occurs."""
+
+    groups: list[list[str]]
+
+    @classmethod
+    def parse(cls, text: str) -> "Trigger":
+        groups = [[alt.strip() for alt in part.split("|") if alt.strip()] for part in str(text).split("+")]
+        if not groups or not all(groups):
+            raise ValueError(f"规则 {text!r} 写法不对")
+        return cls(groups)
+
+    def fires(self, text: str) -> bool:
+        return all(any(alt in text for alt in group) for group in self.groups)
+
+
+@dataclass
+class SynonymRule:
+    triggers: list[Trigger]
+    add: list[str]
+
+
+@dataclass
+class EmergencyRule:
+    id: str
+    label: str
+    triggers: list[Trigger]
+    unless: list[Trigger]
+    hotlines: list[str]
+    advice: str

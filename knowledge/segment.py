@@ -1,0 +1,50 @@
+"""Chinese segmentation with a private jieba tokenizer and the legal user dictionary from content/."""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path
+
+import jieba
+
+from knowledge.normalize import normalize
+from knowledge.numerals import arabize
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def _is_word(token: str) -> bool:
+    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
+
+
+class Segmenter:
+    """Turns text into search terms; never touches jieba's process-wide tokenizer."""
+
+    def __init__(self, dictionary: Path | None, stopwords: set[str], cache_dir: Path | None = None):
+        self._tokenizer = jieba.Tokenizer()
+        if cache_dir:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._tokenizer.tmp_dir = str(cache_dir)
+        self._tokenizer.initialize()
+        if dictionary and dictionary.exists():
+            self._tokenizer.load_userdict(str(dictionary))
+        self.stopwords = stopwords
+
+    def prepare(self, text: str) -> str:
+        """Normalised text with numerals in Arabic digits, the form both sides are indexed in."""
+        return arabize(normalize(text))
+
+    def words(self, text: str) -> list[str]:
+        """Search-mode words (long compounds plus their parts), stop words removed."""
+        return [t for t in self._tokenizer.lcut_for_search(self.prepare(text))
+                if _is_word(t) and t not in self.stopwords]
+
+    def cut(self, text: str) -> list[str]:
+        """Precise-mode words, for display and dictionary checks."""
+        return [t for t in self._tokenizer.lcut(self.prepare(text)) if _is_word(t)]
+
+    @staticmethod
+    def bigrams(prepared: str) -> list[str]:
+        """Overlapping character pairs of the Han/letter/digit runs: a channel segmentation cannot break."""
+        chars = [ch for ch in prepared if unicodedata.category(ch)[0] in "LN"]
+        return [a + b for a, b in zip(chars, chars[1:])]
