@@ -61,19 +61,14 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot when a token is configured, else the terminal chat."""
-    from knowledge.engine import Engine
+    from chat import console
+    from chat.assistant import Assistant
 
-    engine = Engine.open(KnowledgeSettings.from_env())
-    print("普法助手（终端模式）。输入问题后回车，输入 exit 退出。")
-    while True:
-        try:
-            line = input("你> ")
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if line.strip().lower() in ("exit", "quit", "退出"):
-            return 0
-        print(engine.answer(line).answer + "\n")
+    assistant = Assistant.open(KnowledgeSettings.from_env())
+    try:
+        return console.run(assistant)
+    except KeyboardInterrupt:
+        return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,7 +97,7 @@ class Engine:
         for ref in refs:
             row = self.kb.article(ref.law, ref.article, ref.suffix)
             if row:
-                matches.append(self._article_match(row, 1.0))
+                matches.append(self.article_match(row, 1.0))
             else:
                 missing.append(ref)
         if not matches:
@@ -189,9 +189,9 @@ class Engine:
         if cand.kind == "policy":
             row = self.kb.policies[cand.ref]
             return Match("policy", str(row["number"]), row["title"], row["summary"], score, [])
-        return self._article_match(self.kb.articles[cand.ref], score)
+        return self.article_match(self.kb.articles[cand.ref], score)
 
-    def _article_match(self, row: dict, score: float) -> Match:
+    def article_match(self, row: dict, score: float) -> Match:
         source = {"law": row["law"], "article": row["number"]}
         if row["suffix"]:
             source["suffix"] = row["suffix"]

@@ -1,0 +1,84 @@
+"""Questions in, answers out: the reply with its legal basis, source buttons, related questions and feedback."""
+from __future__ import annotations
+
+from chat.state import ChatState
+from chat.texts import Texts
+from chat.types import Button, Reply
+from knowledge.answer import Answer
+from knowledge.engine import Engine
+from knowledge.numerals import int_to_cn
+
+SUFFIXES = {"": "", "之一": "a", "之二": "b", "之三": "c"}
+
+
+class LawIndex:
+    """Short, stable button codes for laws and articles (callback data has 64 bytes)."""
+
+    def __init__(self, engine: Engine):
+        self.names = list(engine.kb.laws)
+
+    def code(self, law: str, number: int, suffix: str = "") -> str:
+        return f"art:{self.names.index(law)}:{number}{SUFFIXES.get(suffix, '')}"
+
+    def parse(self, data: str) -> tuple[str, int, str] | None:
+        """(law, article, suffix) from 'art:0:75', or None when the button is stale."""
+        try:
+            _, law_no, raw = data.split(":")
+            suffix = next((s for s, c in SUFFIXES.items() if c and raw.endswith(c)), "")
+            number = int(raw.rstrip("abc"))
+            return self.names[int(law_no)], number, suffix
+        except (ValueError, IndexError):
+            return None
+
+
+class AskFlow:
+    """Answers free text and renders the engine's answer with its buttons."""
+
+    def __init__(self, engine: Engine, state: ChatState, texts: Texts, laws: LawIndex):
+        self.engine, self.state, self.texts, self.laws = engine, state, texts, laws
+
+    def ask(self, question: str) -> Reply:
+        """Answer a question and log it anonymously for staff review."""
+        answer = self.engine.answer(question)
+        top = answer.matches[0] if answer.matches else None
+        qid = self.state.log_question(question, answer.answered, answer.status,
+                                      top.kind if top else "", top.id if top else "", answer.confidence)
+        return self.render(answer, qid)
+
+    def render(self, answer: Answer, qid: int) -> Reply:
+        rows: list[list[Button]] = []
+        if answer.answered:
+            for source in answer.cited[:4]:
+                if source["law"] in self.laws.names:
+                    label = f"{self.engine.kb.laws[source['law']]['short']}第{int_to_cn(source['article'])}条" \
+                            f"{source.get('suffix', '')}"
+                    rows.append([Button(self.texts("btn_source", label=label)[:40],
+                                        self.laws.code(source["law"], source["article"], source.get("suffix", "")))])
+        for match in answer.suggestions[:3]:
+            rows.append([Button(match.title[:60], f"faq:{match.id}"[:64])])
+        if answer.status not in ("empty", "offtopic"):
+            rows.append([Button(self.texts("btn_up"), f"fb:up:{qid}"), Button(self.texts("btn_down"), f"fb:down:{qid}")])
+        rows.append([Button(self.texts("btn_human"), "menu:hotline")])
+        return Reply(answer.answer, rows)
+
+    def faq(self, faq_id: str) -> Reply:
+        """Show a curated answer chosen from a button."""
+        row = self.engine.kb.faq.get(faq_id)
+        if row is None:
+            return Reply(self.texts("stale_button"))
+        return self.ask(row["question"])
+
+    def article(self, data: str) -> Reply:
+        """The verbatim text (or digest) of one article, from a 查看原文 button."""
+        parsed = self.laws.parse(data)
+        row = self.engine.kb.article(*parsed) if parsed else None
+        if row is None:
+            return Reply(self.texts("stale_button"))
+        match = self.engine.article_match(row, 1.0)
+        return Reply(self.engine.render.articles([match]))
+
+    def feedback(self, data: str) -> Reply:
+        _, vote, qid = data.split(":")
+        if not qid.isdigit() or not self.state.vote(int(qid), 1 if vote == "up" else -1):
+            return Reply(self.texts("stale_button"))
+        return Reply(self.texts("feedback_thanks" if vote == "up" else "feedback_sorry"))

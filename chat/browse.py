@@ -1,0 +1,89 @@
+"""Browsing without typing: laws by chapter and article, FAQ by topic, the hotline card."""
+from __future__ import annotations
+
+from chat.ask import LawIndex
+from chat.paging import nav_row, page
+from chat.texts import Texts
+from chat.types import Button, Reply
+from knowledge.engine import Engine
+
+
+class BrowseFlow:
+    """/law, /topics and /hotline; buttons edit the message in place."""
+
+    def __init__(self, engine: Engine, texts: Texts, laws: LawIndex):
+        self.engine, self.texts, self.laws = engine, texts, laws
+        self.kb = engine.kb
+        self.topics = list(dict.fromkeys(row["topic"] for row in self.kb.faq.values()))
+
+    def _chapters(self, law: str) -> list[str]:
+        return list(dict.fromkeys(a["chapter"] or "正文" for a in self.kb.law_articles(law)))
+
+    def law_menu(self, edit: bool = False) -> Reply:
+        rows = [[Button(self.kb.laws[name]["short"], f"law:{i}")] for i, name in enumerate(self.laws.names)]
+        return Reply(self.texts("law_pick"), rows, edit=edit)
+
+    def law(self, data: str) -> Reply:
+        """Route law:<i>, law:<i>:c<j> and law:<i>:c<j>:p<k>."""
+        parts = data.split(":")[1:]
+        try:
+            name = self.laws.names[int(parts[0])]
+        except (ValueError, IndexError):
+            return Reply(self.texts("stale_button"))
+        chapters = self._chapters(name)
+        version = self.engine.render.version(name)
+        if len(parts) == 1 or not parts[1].startswith("c"):
+            if len(chapters) == 1:
+                return self._articles(parts[0], name, chapters, 0, 1)
+            rows = [[Button(ch[:40], f"law:{parts[0]}:c{j}")] for j, ch in enumerate(chapters)]
+            rows.append([Button(self.texts("btn_back"), "law:menu")])
+            return Reply(self.texts("law_chapters", law=name, version=version), rows, edit=True)
+        try:
+            chapter_no = int(parts[1][1:])
+            page_no = int(parts[2][1:]) if len(parts) > 2 else 1
+            chapters[chapter_no]
+        except (ValueError, IndexError):
+            return Reply(self.texts("stale_button"))
+        return self._articles(parts[0], name, chapters, chapter_no, page_no)
+
+    def _articles(self, law_no: str, name: str, chapters: list[str], chapter_no: int, page_no: int) -> Reply:
+        chapter = chapters[chapter_no]
+        articles = [a for a in self.kb.law_articles(name) if (a["chapter"] or "正文") == chapter]
+        items, page_no, pages = page(articles, page_no, size=12)
+        buttons = [Button(f"{a['label']}" + (f" {a['title']}" if a["title"] else ""),
+                          self.laws.code(name, a["number"], a["suffix"])) for a in items]
+        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        nav = nav_row(f"law:{law_no}:c{chapter_no}", page_no, pages, self.texts("btn_prev"), self.texts("btn_next"))
+        if nav:
+            rows.append(nav)
+        rows.append([Button(self.texts("btn_back"), f"law:{law_no}" if len(chapters) > 1 else "law:menu")])
+        text = self.texts("law_articles", law=name, chapter=chapter, page=page_no, pages=pages)
+        return Reply(text, rows, edit=True)
+
+    def topic_menu(self, edit: bool = False) -> Reply:
+        rows = [[Button(t, f"top:{i}")] for i, t in enumerate(self.topics)]
+        return Reply(self.texts("topics_pick"), rows, edit=edit)
+
+    def topic(self, data: str) -> Reply:
+        """Route top:<i> and top:<i>:p<k>."""
+        parts = data.split(":")[1:]
+        try:
+            index = int(parts[0])
+            topic = self.topics[index]
+            page_no = int(parts[1][1:]) if len(parts) > 1 else 1
+        except (ValueError, IndexError):
+            return Reply(self.texts("stale_button"))
+        entries = [row for row in self.kb.faq.values() if row["topic"] == topic]
+        items, page_no, pages = page(entries, page_no)
+        rows = [[Button(row["question"][:60], f"faq:{row['id']}"[:64])] for row in items]
+        nav = nav_row(f"top:{index}", page_no, pages, self.texts("btn_prev"), self.texts("btn_next"))
+        if nav:
+            rows.append(nav)
+        rows.append([Button(self.texts("btn_back"), "top:menu")])
+        return Reply(self.texts("topic_entries", topic=topic, page=page_no, pages=pages), rows, edit=True)
+
+    def hotline(self) -> Reply:
+        lines = [self.texts("hotline_header")]
+        lines += [self.texts("hotline_line", number=c["number"], name=c["name"], purpose=c["purpose"], when=c["when"])
+                  for c in self.kb.contacts]
+        return Reply("\n\n".join(lines))

@@ -1,0 +1,46 @@
+"""The terminal channel: the same Assistant, with buttons shown as numbers to type."""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from chat.assistant import Assistant
+from chat.types import Event, Reply
+
+PROMPT = "你> "
+
+
+def show(replies: list[Reply], out: TextIO) -> list[str]:
+    """Print replies; return the callback data of the numbered buttons, in order."""
+    choices: list[str] = []
+    for reply in replies:
+        out.write(reply.text + "\n")
+        for row in reply.buttons:
+            for button in row:
+                choices.append(button.data)
+                out.write(f"  [{len(choices)}] {button.label}\n")
+        if reply.attachment:
+            out.write(f"  （附件：{reply.attachment.filename}）\n")
+    out.write("\n")
+    return choices
+
+
+def run(assistant: Assistant, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str = "cli:local") -> int:
+    """Chat until end of input or 'exit'; a bare number presses the matching button."""
+    out.write("普法助手（终端模式）。输入问题后回车；输入按钮前的数字即可点按钮；/help 查看命令；exit 退出。\n\n")
+    choices = show(assistant.handle(Event(user=user, command="start")), out)
+    while True:
+        out.write(PROMPT)
+        out.flush()
+        line = stdin.readline()
+        if not line:
+            out.write("\n")
+            return 0
+        text = line.strip()
+        if text.lower() in ("exit", "quit", "退出"):
+            return 0
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            event = Event(user=user, button=choices[int(text) - 1])
+        else:
+            event = Event.parse_text(user, text)
+        choices = show(assistant.handle(event), out)

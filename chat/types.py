@@ -1,0 +1,52 @@
+"""What a channel sends in and gets back: events in, replies with buttons out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CALLBACK_LIMIT = 64  # bytes Telegram allows in callback data
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # namespaced, e.g. "art:3:75" or "ask:faq:family-leave-alone"
+
+    def __post_init__(self):
+        if len(self.data.encode()) > CALLBACK_LIMIT:
+            raise ValueError(f"callback data too long: {self.data!r}")
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    attachment: Attachment | None = None
+    edit: bool = False  # replace the message the button was on, instead of sending a new one
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a user did: typed text, pressed a button, or sent a command."""
+
+    user: str            # stable per-channel user key, e.g. "tg:12345" or "cli:local"
+    text: str = ""
+    button: str = ""     # callback data of a pressed button
+    command: str = ""    # without the slash
+    args: tuple[str, ...] = ()
+    is_admin: bool = False
+
+    @classmethod
+    def parse_text(cls, user: str, text: str, is_admin: bool = False) -> "Event":
+        """Turn '/law 75' into a command event and anything else into text."""
+        stripped = (text or "").strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            head, *rest = stripped[1:].split()
+            return cls(user=user, command=head.split("@")[0].lower(), args=tuple(rest), is_admin=is_admin)
+        return cls(user=user, text=text or "", is_admin=is_admin)
