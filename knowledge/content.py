@@ -10,6 +10,8 @@ from knowledge.model import (Citation, Contact, Digest, EmergencyRule, FaqEntry,
 from knowledge.normalize import char_len
 from knowledge.yamlfile import ContentError, load_yaml, require
 
+__all__ = ["Content", "ContentError", "load_content"]
+
 AUDIENCES = ("家长", "学生", "学校")
 ANSWER_LIMITS = (60, 250)
 MIN_PARAPHRASES = 3
@@ -223,6 +225,8 @@ def load_messages(root: Path) -> dict[str, str]:
 
 
 def _word_file(path: Path) -> set[str]:
+    if not path.is_file():
+        raise ContentError(path, "文件不存在")
     return {line.strip() for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")}
 

@@ -36,6 +36,8 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 def load_yaml(path: Path, *, version: int = 1) -> LineDict:
     """Load one content file and check its declared format version."""
+    if not path.is_file():
+        raise ContentError(path, "文件不存在")
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except UnicodeDecodeError as exc:

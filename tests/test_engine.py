@@ -1,0 +1,103 @@
+"""The answer engine on the real knowledge base: look-ups, emergencies, refusals and the JSON contract."""
+import pytest
+
+LAW = "中华人民共和国未成年人保护法"
+
+
+def sources(match):
+    return {(s["law"], s["article"]) for s in match["sources"]}
+
+
+@pytest.mark.parametrize("question,law,number", [
+    ("未保法第75条", LAW, 75),
+    ("未成年人保护法第七十五条", LAW, 75),
+    ("《未成年人保护法》第11条", LAW, 11),
+    ("上海条例73条", "上海市未成年人保护条例", 73),
+    ("预防法 59", "中华人民共和国预防未成年人犯罪法", 59),
+    ("民法典第一千一百八十八条", "中华人民共和国民法典", 1188),
+])
+def test_article_lookup_goes_straight_to_the_article(engine, question, law, number):
+    result = engine.answer(question).as_json()
+    assert result["answered"] is True
+    assert sources(result["matches"][0]) == {(law, number)}
+
+
+def test_lookup_quotes_the_statute_verbatim_with_its_version(engine):
+    answer = engine.answer("未保法第75条")
+    assert "不得在每日二十二时至次日八时向未成年人提供网络游戏服务" in answer.answer
+    assert "2024-04-26" in answer.answer
+
+
+def test_missing_article_is_not_invented(engine):
+    answer = engine.answer("未保法第500条")
+    assert answer.answered is False
+    assert "没有找到" in answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "我被同学堵在厕所里打，现在还在流血",
+    "有人在网上威胁我要发我的裸照",
+    "我不想活了",
+    "放学路上有个陌生人一直跟着我",
+])
+def test_danger_puts_110_first(engine, question):
+    answer = engine.answer(question)
+    assert answer.emergency is True
+    assert answer.answer.index("110") < 40
+
+
+@pytest.mark.parametrize("question", ["推荐一部好看的电影", "怎么申请信用卡", "明天上海天气怎么样",
+                                      "帮我做一下这道数学题", "股票怎么买"])
+def test_off_topic_is_declined(engine, question):
+    answer = engine.answer(question)
+    assert answer.answered is False
+    assert answer.emergency is False
+
+
+@pytest.mark.parametrize("question", ["", "   ", "？？？", "\u200b\u200b"])
+def test_empty_input_gets_a_prompt(engine, question):
+    answer = engine.answer(question)
+    assert answer.answered is False and answer.answer
+
+
+def test_json_contract(engine):
+    result = engine.answer("孩子打游戏充了三千块能要回来吗").as_json()
+    assert set(result) == {"question", "answered", "emergency", "answer", "matches"}
+    assert result["matches"], "a legal question has matches"
+    for match in result["matches"]:
+        assert match["kind"] in ("faq", "article", "digest", "policy")
+        assert set(match) >= {"kind", "id", "title", "text", "score", "sources"}
+        for source in match["sources"]:
+            assert isinstance(source["article"], int)
+
+
+def test_every_cited_article_exists_in_the_knowledge_base(engine):
+    for faq in engine.kb.faq.values():
+        for source in faq["sources"]:
+            assert engine.kb.article(source["law"], source["article"], source.get("suffix", "")), (faq["id"], source)
+
+
+def test_national_text_is_verbatim_from_the_package(engine):
+    import sqlite3
+
+    from knowledge.statutes import packaged_laws_db
+
+    with sqlite3.connect(packaged_laws_db()) as conn:
+        rows = conn.execute("select article_no_arabic, article_text from articles where law_name = ? "
+                            "and article_no not like '%之%'", (LAW,)).fetchall()
+    assert len(rows) == 132
+    for number, text in rows:
+        assert engine.kb.article(LAW, number)["text"] == text.strip()
+
+
+def test_article_17_and_17_bis_stay_distinct(engine):
+    plain = engine.kb.article("中华人民共和国刑法", 17)
+    assert plain and "十六周岁" in plain["text"]
+    bis = engine.kb.article("中华人民共和国刑法", 17, "之一")
+    assert bis is None or "七十五周岁" in bis["text"]
+
+
+def test_traditional_and_full_width_input(engine):
+    simplified = engine.answer("学校可以开除初中生吗")
+    traditional = engine.answer("學校可以開除初中生嗎？")
+    assert traditional.matches[0].id == simplified.matches[0].id
