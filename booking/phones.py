@@ -19,9 +19,11 @@ def normalize_phone(raw: str, field: str = "phone") -> str:
     compact = re.sub(r"[\s\-()（）.]", "", text)
     if not compact:
         raise ValidationError(f"请填写联系电话，{_EXAMPLE}。", field)
-    if not re.fullmatch(r"\+?\d{7,15}", compact):
+    if not re.fullmatch(r"\+?\d+", compact):
         raise ValidationError(f"电话号码只能包含数字，{_EXAMPLE}。", field)
-    if re.fullmatch(r"[2-9]\d{7}", compact):
+    if not 8 <= len(compact.lstrip("+")) <= 15:
+        raise ValidationError(f"电话号码位数不对：手机号为11位，上海座机为8位（可加区号021），{_EXAMPLE}。", field)
+    if re.fullmatch(r"\d{8}", compact):
         compact = "021" + compact  # an 8-digit Shanghai local number
     try:
         number = phonenumbers.parse(compact, "CN")
