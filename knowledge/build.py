@@ -19,7 +19,7 @@ from knowledge.statutes import LawText, find_local_file, packaged_laws_db, parse
 from knowledge.verify import structural_problems
 
 logger = logging.getLogger(__name__)
-FORMAT = 3  # bump when the schema or indexing changes, so old files are rebuilt
+FORMAT = 4  # bump when the schema or indexing changes, so old files are rebuilt
 
 
 class BuildError(Exception):
@@ -139,6 +139,7 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
     for index, doc in enumerate(docs):
         doc["id"] = index
         doc["words"] = " ".join(segmenter.words(doc["text"]))
+        doc["terms"] = " ".join(segmenter.terms(doc["text"]))
         doc["bigrams"] = " ".join(segmenter.bigrams(segmenter.prepare(doc["text"])))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tmp = settings.kb_path.with_suffix(".tmp")

@@ -30,6 +30,7 @@ class Content:
     streets: list[str]
     synonyms: list[SynonymRule]
     emergency: list[EmergencyRule]
+    in_scope: list[Trigger]
     offtopic: list[Trigger]
     messages: dict[str, str]
     stopwords: set[str]
@@ -205,17 +206,22 @@ def load_synonyms(root: Path) -> list[SynonymRule]:
     return rules
 
 
-def load_emergency(root: Path) -> tuple[list[EmergencyRule], list[Trigger]]:
+def load_emergency(root: Path) -> list[EmergencyRule]:
     path = root / "emergency.yaml"
     data = load_yaml(path)
-    rules = [EmergencyRule(id=require(path, item, "id", str), label=require(path, item, "label", str),
+    return [EmergencyRule(id=require(path, item, "id", str), label=require(path, item, "label", str),
                            triggers=_triggers(path, item, "when", item.get("id")),
                            unless=_triggers(path, item, "unless", item.get("id")),
                            hotlines=[str(x) for x in require(path, item, "hotlines", list, item.get("id"))],
                            advice=require(path, item, "advice", str, item.get("id")).strip())
              for item in require(path, data, "rules", list)]
-    offtopic = _triggers(path, data, "offtopic", "offtopic")
-    return rules, offtopic
+
+
+def load_scope(root: Path) -> tuple[list[Trigger], list[Trigger]]:
+    """Phrases that put a question in the bot's scope, and phrases that mark it off-topic."""
+    path = root / "scope.yaml"
+    data = load_yaml(path)
+    return _triggers(path, data, "in_scope", "in_scope"), _triggers(path, data, "offtopic", "offtopic")
 
 
 def load_messages(root: Path) -> dict[str, str]:
@@ -234,11 +240,11 @@ def _word_file(path: Path) -> set[str]:
 def load_content(root: Path) -> Content:
     """Read every content file; raise ContentError on the first structural problem."""
     laws = load_laws(root)
-    emergency, offtopic = load_emergency(root)
+    in_scope, offtopic = load_scope(root)
     content = Content(
         root=root, laws=laws, faq=load_faq(root), digests=load_digests(root, laws),
         policies=load_policies(root), contacts=load_contacts(root), programs=load_programs(root),
-        streets=load_streets(root), synonyms=load_synonyms(root), emergency=emergency, offtopic=offtopic,
+        streets=load_streets(root), synonyms=load_synonyms(root), emergency=load_emergency(root), in_scope=in_scope, offtopic=offtopic,
         messages=load_messages(root), stopwords=_word_file(root / "stopwords.txt"),
         dictionary=root / "dictionary.txt")
     content.files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".txt"))

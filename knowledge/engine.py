@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -11,53 +10,39 @@ from knowledge import render
 from knowledge.answer import Answer, Match
 from knowledge.build import build, read_manifest, source_fingerprint
 from knowledge.config import KnowledgeSettings
-from knowledge.content import load_emergency, load_messages, load_synonyms
+from knowledge.content import load_emergency, load_messages, load_scope, load_synonyms
 from knowledge.kb import KnowledgeBase
 from knowledge.model import EmergencyRule, SynonymRule, Trigger
 from knowledge.normalize import compact, normalize
+from knowledge.ranking import Candidate, Ranker
 from knowledge.refs import ReferenceParser
 from knowledge.segment import Segmenter
 
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION = 400        # characters read from a question; the rest is ignored
-EXPANSION_WEIGHT = 0.5    # a synonym's pull relative to a word the user typed
-ANSWER_THRESHOLD = 0.42   # confidence (0-1) from which the bot answers instead of saying it is not sure
-FAQ_PREFERENCE = 0.12     # bonus that lets a fitting curated answer outrank a bare article
+ANSWER_THRESHOLD = 0.25   # confidence (0-1) from which the bot answers a question about children or law
+OPEN_THRESHOLD = 0.5      # the same for a question with no sign of being about children or law
+OFFTOPIC_OVERRIDE = 0.6   # an off-topic marker is ignored when the legal match is at least this good
+FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
+FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
 TOP_MATCHES = 5
-
-
-@dataclass
-class Candidate:
-    kind: str
-    ref: str
-    lexical: float = 0.0
-    fuzzy: float = 0.0
-    coverage: float = 0.0
-    score: float = 0.0
 
 
 class Engine:
     """The answer engine; build it with Engine.open(settings)."""
 
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
-                 emergency: list[EmergencyRule], offtopic: list[Trigger], messages: dict[str, str]):
+                 emergency: list[EmergencyRule], scope: tuple[list[Trigger], list[Trigger]], messages: dict[str, str]):
         self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
-        self.emergency_rules, self.offtopic, self.messages = emergency, offtopic, messages
+        self.emergency_rules, self.messages = emergency, messages
+        self.in_scope, self.offtopic = scope
         aliases = {}
         for law in kb.laws.values():
             for alias in [law["name"], law["short"], *law["aliases"]]:
                 aliases[normalize(alias)] = law["name"]
         self.refs = ReferenceParser(aliases)
-        self._ref_terms: dict[tuple[str, str], set[str]] = {}
-        for doc in kb.docs:
-            self._ref_terms.setdefault((doc.kind, doc.ref), set())
-        for term, postings in kb.words.postings.items():
-            for index, _ in postings:
-                doc = kb.docs[index]
-                self._ref_terms[(doc.kind, doc.ref)].add(term)
-        self._phrasings = {fid: [compact(p) for p in texts] for fid, texts in kb.phrasings.items()}
-        self._max_idf = max(kb.words.idf.values(), default=1.0)
+        self.ranker = Ranker(kb, segmenter, synonyms)
         self.render = render.Renderer(kb, messages)
 
     @classmethod
@@ -68,12 +53,11 @@ class Engine:
             logger.info("knowledge base missing or out of date; building %s", settings.kb_path)
             build(settings)
         root = settings.content_dir
-        emergency, offtopic = load_emergency(root)
         stopwords = {w.strip() for w in (root / "stopwords.txt").read_text(encoding="utf-8").splitlines()
                      if w.strip() and not w.startswith("#")}
         segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache")
-        return cls(KnowledgeBase.load(settings.kb_path), segmenter, load_synonyms(root), emergency, offtopic,
-                   load_messages(root))
+        return cls(KnowledgeBase.load(settings.kb_path), segmenter, load_synonyms(root), load_emergency(root),
+                   load_scope(root), load_messages(root))
 
     # ---- the pipeline -------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
@@ -107,64 +91,32 @@ class Engine:
         return Answer(question, True, False, self.render.articles(matches), matches, "lookup", confidence=1.0)
 
     def rank(self, text: str, exclude: str | None = None) -> list[Candidate]:
-        """Candidates best first; `exclude` hides documents with exactly this text (leave-one-out evaluation)."""
-        seg = self.segmenter
-        prepared = seg.prepare(text)
-        words = seg.words(text)
-        query = {w: 1.0 for w in words}
-        bigram_query = {b: 1.0 for b in seg.bigrams(prepared)}
-        for rule in self.synonyms:
-            if any(t.fires(prepared) for t in rule.triggers):
-                for term in rule.add:
-                    for w in seg.words(term):
-                        query.setdefault(w, EXPANSION_WEIGHT)
-                    for b in seg.bigrams(term):
-                        bigram_query.setdefault(b, EXPANSION_WEIGHT)
-        word_scores = self.kb.words.scores(query)
-        bigram_scores = self.kb.bigrams.scores(bigram_query)
-        if exclude is not None:
-            hidden = compact(exclude)
-            for index, doc in enumerate(self.kb.docs):
-                if compact(doc.text) == hidden:
-                    word_scores.pop(index, None)
-                    bigram_scores.pop(index, None)
-        top_w = max(word_scores.values(), default=0.0) or 1.0
-        top_b = max(bigram_scores.values(), default=0.0) or 1.0
-        best: dict[tuple[str, str], Candidate] = {}
-        for index in set(word_scores) | set(bigram_scores):
-            doc = self.kb.docs[index]
-            lexical = 0.6 * word_scores.get(index, 0.0) / top_w + 0.4 * bigram_scores.get(index, 0.0) / top_b
-            if doc.field == "answer":
-                lexical *= 0.8
-            key = (doc.kind, doc.ref)
-            if key not in best or best[key].lexical < lexical:
-                best[key] = Candidate(doc.kind, doc.ref, lexical=lexical)
-        shortlist = sorted(best.values(), key=lambda c: c.lexical, reverse=True)[:40]
-        original = {w: self.kb.words.idf.get(w, self._max_idf) for w in set(words)}
-        mass = sum(original.values()) or 1.0
-        plain = compact(text)
-        for cand in shortlist:
-            terms = self._ref_terms.get((cand.kind, cand.ref), set())
-            cand.coverage = sum(v for w, v in original.items() if w in terms) / mass
-            if cand.kind == "faq":
-                cand.fuzzy = max((fuzz.ratio(plain, p) for p in self._phrasings[cand.ref] if p != compact(exclude or "")),
-                                 default=0.0) / 100
-                cand.score = 0.5 * cand.lexical + 0.3 * cand.fuzzy + 0.2 * cand.coverage + FAQ_PREFERENCE
-            else:
-                cand.score = 0.7 * cand.lexical + 0.3 * cand.coverage
-        return sorted(shortlist, key=lambda c: c.score, reverse=True)
+        """Candidates best first, curated answers preferred when they fit about as well."""
+        ranked = self.ranker.rank(text, exclude)
+        if not ranked:
+            return ranked
+        best_faq = next((c for c in ranked if c.kind == "faq"), None)
+        if best_faq and best_faq is not ranked[0] and (
+                best_faq.score >= FAQ_ACCEPT or best_faq.score + FAQ_PREFERENCE >= ranked[0].score):
+            ranked.remove(best_faq)
+            ranked.insert(0, best_faq)
+        return ranked
 
     def confidence(self, best: Candidate) -> float:
         """0-1: how sure the engine is that the best candidate answers the question."""
-        return 0.6 * best.coverage + 0.4 * max(best.fuzzy, best.lexical * 0.8)
+        return best.score
 
     def _search(self, question: str, text: str, exclude: str | None = None) -> Answer:
         ranked = self.rank(text, exclude)
         matches = [self._match(c) for c in ranked[:TOP_MATCHES]]
         confidence = self.confidence(ranked[0]) if ranked else 0.0
-        offtopic = any(t.fires(text) for t in self.offtopic)
-        if not ranked or confidence < ANSWER_THRESHOLD or (offtopic and confidence < 0.7):
-            status = "offtopic" if offtopic or confidence < ANSWER_THRESHOLD / 2 else "unsure"
+        prepared = self.segmenter.prepare(text)
+        offtopic = any(t.fires(prepared) for t in self.offtopic) and confidence < OFFTOPIC_OVERRIDE
+        in_scope = any(t.fires(prepared) for t in self.in_scope) or any(
+            t.fires(prepared) for rule in self.synonyms for t in rule.triggers)
+        threshold = ANSWER_THRESHOLD if in_scope else OPEN_THRESHOLD
+        if not ranked or confidence < threshold or offtopic:
+            status = "offtopic" if offtopic or not in_scope else "unsure"
             suggestions = [m for m in matches if m.kind == "faq"][:3] if status == "unsure" else []
             text_out = self.render.offtopic() if status == "offtopic" else self.render.unsure(suggestions)
             return Answer(question, False, False, text_out, matches, status, suggestions=suggestions,

@@ -16,6 +16,8 @@ class Doc:
     ref: str
     field: str
     text: str
+    terms: frozenset[str]    # precise-mode words: what the document is made of
+    bigrams: frozenset[str]
 
 
 @dataclass
@@ -53,10 +55,11 @@ class KnowledgeBase:
             contacts = [{**r, "sources": json.loads(r["sources"])} for r in db["contacts"].rows]
             programs = [{**r, **{k: json.loads(r[k]) for k in ("audience", "topics", "units")}}
                         for r in db["programs"].rows]
-            rows = list(db.execute("select kind, ref, field, text, words, bigrams from docs order by id").fetchall())
+            rows = list(db.execute("select kind, ref, field, text, words, bigrams, terms from docs order by id").fetchall())
         finally:
             db.close()
-        docs = [Doc(kind, ref, fld, text) for kind, ref, fld, text, _, _ in rows]
+        docs = [Doc(kind, ref, fld, text, frozenset(terms.split()), frozenset(bigrams.split()))
+                for kind, ref, fld, text, _, bigrams, terms in rows]
         phrasings = {fid: [row["question"], *row["paraphrases"]] for fid, row in faq.items()}
         return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies,
                    contacts=contacts, programs=programs, docs=docs,

@@ -39,9 +39,9 @@ class Segmenter:
         return [t for t in self._tokenizer.lcut_for_search(self.prepare(text))
                 if _is_word(t) and t not in self.stopwords]
 
-    def cut(self, text: str) -> list[str]:
-        """Precise-mode words, for display and dictionary checks."""
-        return [t for t in self._tokenizer.lcut(self.prepare(text)) if _is_word(t)]
+    def terms(self, text: str) -> list[str]:
+        """Precise-mode words without stop words: what a question is made of."""
+        return [t for t in self._tokenizer.lcut(self.prepare(text)) if _is_word(t) and t not in self.stopwords]
 
     @staticmethod
     def bigrams(prepared: str) -> list[str]:

@@ -1,0 +1,207 @@
+"""Public lecture sessions: creating them, sign-ups with a first-come waitlist, cancellations, reminders."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime, timedelta
+
+from .catalog import Catalog
+from .clock import SHANGHAI, aware, human, to_db
+from .errors import BookingError, NotFound
+from .models import CANCELLED, CLOSED, CONFIRMED, OPEN, WAITLISTED, Registration, Session
+from .phones import normalize_phone
+from .store import BookingStore, Tx
+from .validation import attendee_count, clean, person_name, role
+
+logger = logging.getLogger(__name__)
+
+MAX_CAPACITY = 2000
+REMINDER_LEAD = timedelta(hours=24)
+REF_PREFIX = "JZ"
+
+
+def _now(now: datetime | None) -> datetime:
+    return aware(now) if now is not None else datetime.now(SHANGHAI)
+
+
+class Lectures:
+    """Sign-ups for public lecture sessions; every write is one BEGIN IMMEDIATE transaction."""
+
+    def __init__(self, store: BookingStore, catalog: Catalog | None = None):
+        self.store = store
+        self.catalog = catalog or Catalog.default()
+
+    def create_session(self, program_id: str, title: str, starts_at: datetime, ends_at: datetime, venue: str,
+                       street: str, audience: str | list[str], capacity: int, deadline: datetime,
+                       created_by: str, now: datetime | None = None) -> Session:
+        """Check and store a new session, open for sign-up until its deadline."""
+        now = _now(now)
+        starts_at, ends_at, deadline = aware(starts_at), aware(ends_at), aware(deadline)
+        program = self.catalog.program(program_id)
+        if program is None:
+            raise BookingError(f"未找到讲座项目「{program_id}」，请从 lectures.yaml 中的项目里选择。")
+        if ends_at <= starts_at:
+            raise BookingError("结束时间必须晚于开始时间。")
+        if starts_at <= now:
+            raise BookingError("开始时间已过，请填写将来的时间。")
+        if deadline > starts_at:
+            raise BookingError("报名截止时间不能晚于讲座开始时间。")
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+            raise BookingError(f"名额须为1至{MAX_CAPACITY}之间的整数。")
+        venue = clean(venue)
+        if not 2 <= len(venue) <= 100:
+            raise BookingError("请填写讲座地点（2至100字），例如：川沙新镇社区文化活动中心三楼报告厅。")
+        audience = "、".join(audience) if isinstance(audience, (list, tuple)) else clean(audience)
+        values = {
+            "program_id": program.id, "title": clean(title) or program.title,
+            "starts_at": to_db(starts_at), "ends_at": to_db(ends_at), "deadline": to_db(deadline),
+            "venue": venue, "street": self.catalog.resolve_street(street),
+            "audience": audience or "、".join(program.audience), "capacity": capacity,
+            "status": OPEN, "created_by": str(created_by), "created_at": to_db(now),
+        }
+        with self.store.write() as tx:
+            session_id = tx.insert_session(values)
+            tx.audit(to_db(now), str(created_by), "create_session", f"session:{session_id}",
+                     {"program_id": program.id, "starts_at": values["starts_at"], "capacity": capacity})
+            return tx.session(session_id)
+
+    def get_session(self, session_id: int) -> Session:
+        """One session with its live seat count, or NotFound."""
+        with self.store.read() as tx:
+            return _session_or_raise(tx, session_id)
+
+    def open_sessions(self, now: datetime) -> list[Session]:
+        """Sessions still taking sign-ups, soonest first, each with seats_left."""
+        with self.store.read() as tx:
+            return tx.open_sessions(to_db(now))
+
+    def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role_name: str, attendees: int,
+                now: datetime) -> Registration:
+        """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code."""
+        name, phone = person_name(name), normalize_phone(phone)
+        role_name, attendees = role(role_name), attendee_count(attendees)
+        now = aware(now)
+        with self.store.write() as tx:
+            session = _session_or_raise(tx, session_id)
+            _check_open(session, now)
+            existing = tx.active_registration(session.id, user_key)
+            if existing is not None:
+                raise BookingError(f"您已报名本场讲座（报名编号 {existing.ref}，{existing.status_label}），无需重复报名。"
+                                   "如需更改人数，请先取消原报名再重新报名。")
+            fits = tx.confirmed_seats(session.id) + attendees <= session.capacity
+            values = {
+                "ref": tx.next_ref(REF_PREFIX, now.year), "session_id": session.id, "user_key": user_key,
+                "name": name, "phone": phone, "role": role_name, "attendees": attendees,
+                "status": CONFIRMED if fits else WAITLISTED, "created_at": to_db(now),
+            }
+            try:
+                reg_id = tx.insert_registration(values)
+            except sqlite3.IntegrityError:  # the partial unique index; the check above should win first
+                raise BookingError("您已报名本场讲座，无需重复报名。") from None
+            return tx.registration(reg_id)
+
+    def cancel_registration(self, ref_or_id: str | int, user_key: str,
+                            now: datetime) -> tuple[Registration, list[Registration]]:
+        """Cancel the user's own sign-up and promote waitlisted ones into the freed seats (FIFO)."""
+        now = aware(now)
+        with self.store.write() as tx:
+            reg = _find_registration(tx, ref_or_id)
+            if reg is None or reg.user_key != user_key:
+                raise NotFound("未找到您的这条报名记录，请核对报名编号（例如 JZ-2026-0007）。")
+            if reg.status == CANCELLED:
+                raise BookingError(f"报名 {reg.ref} 已取消，无需重复操作。")
+            if reg.session and now >= reg.session.starts_at:
+                raise BookingError("讲座已开始或已结束，无法再取消报名。")
+            tx.update_registration(reg.id, {"status": CANCELLED, "cancelled_at": to_db(now),
+                                            "cancel_reason": "user"})
+            promoted = promote_waitlist(tx, reg.session_id, now)
+            return tx.registration(reg.id), promoted
+
+    def my_registrations(self, user_key: str) -> list[Registration]:
+        """All of a user's sign-ups (including cancelled), latest session first, each with .session."""
+        with self.store.read() as tx:
+            return tx.registrations_of_user(user_key)
+
+    def attendees(self, session_id: int) -> list[Registration]:
+        """Active sign-ups of a session: confirmed first, then the waitlist in order."""
+        with self.store.read() as tx:
+            _session_or_raise(tx, session_id)
+            return tx.registrations_of_session(session_id, (CONFIRMED, WAITLISTED))
+
+    def close_session(self, session_id: int, by: str, now: datetime | None = None) -> Session:
+        """Stop taking sign-ups (existing ones and waitlist promotion stay in force)."""
+        now = _now(now)
+        with self.store.write() as tx:
+            session = _session_or_raise(tx, session_id)
+            if session.status != OPEN:
+                raise BookingError(f"本场讲座{session.status_label}，无需再停止报名。")
+            tx.set_session_status(session.id, CLOSED)
+            tx.audit(to_db(now), str(by), "close_session", f"session:{session.id}")
+            return tx.session(session.id)
+
+    def cancel_session(self, session_id: int, by: str, now: datetime | None = None,
+                       reason: str | None = None) -> list[Registration]:
+        """Cancel a session and all its active sign-ups; returns those registrants so they can be told."""
+        now = _now(now)
+        with self.store.write() as tx:
+            session = _session_or_raise(tx, session_id)
+            if session.status == CANCELLED:
+                raise BookingError("本场讲座已取消，无需重复操作。")
+            affected = tx.registrations_of_session(session.id, (CONFIRMED, WAITLISTED))
+            for reg in affected:
+                tx.update_registration(reg.id, {"status": CANCELLED, "cancelled_at": to_db(now),
+                                                "cancel_reason": "session_cancelled"})
+            tx.set_session_status(session.id, CANCELLED)
+            tx.audit(to_db(now), str(by), "cancel_session", f"session:{session.id}",
+                     {"affected": len(affected), "reason": reason or ""})
+            return [tx.registration(reg.id) for reg in affected]
+
+    def due_reminders(self, now: datetime) -> list[tuple[Registration, Session]]:
+        """Confirmed sign-ups whose session starts within 24 h and that have not been reminded."""
+        now = aware(now)
+        with self.store.read() as tx:
+            return [(reg, reg.session) for reg in tx.due_reminders(to_db(now), to_db(now + REMINDER_LEAD))]
+
+    def mark_reminded(self, reg_id: int, now: datetime | None = None) -> None:
+        """Record that the reminder went out, so it is not sent twice."""
+        with self.store.write() as tx:
+            tx.update_registration(reg_id, {"reminded_at": to_db(_now(now))})
+
+
+def promote_waitlist(tx: Tx, session_id: int, now: datetime) -> list[Registration]:
+    """Move waitlisted sign-ups into free seats in sign-up order, skipping parties too big to fit."""
+    session = tx.session(session_id)
+    if session is None or session.status == CANCELLED or now >= session.starts_at:
+        return []
+    free = session.capacity - tx.confirmed_seats(session_id)
+    promoted = []
+    for reg in tx.registrations_of_session(session_id, (WAITLISTED,)):
+        if free <= 0:
+            break
+        if reg.attendees <= free:
+            tx.update_registration(reg.id, {"status": CONFIRMED, "promoted_at": to_db(now)})
+            free -= reg.attendees
+            promoted.append(reg.id)
+    return [tx.registration(reg_id) for reg_id in promoted]
+
+
+def _session_or_raise(tx: Tx, session_id: int) -> Session:
+    session = tx.session(session_id)
+    if session is None:
+        raise NotFound("未找到这场讲座，可能已被删除，请重新查看讲座列表。")
+    return session
+
+
+def _check_open(session: Session, now: datetime) -> None:
+    if session.status == CANCELLED:
+        raise BookingError("本场讲座已取消，无法报名。请查看其他场次。")
+    if session.status == CLOSED:
+        raise BookingError("本场讲座已停止报名。请查看其他场次。")
+    if now > session.deadline:
+        raise BookingError(f"本场讲座的报名已于 {human(session.deadline)} 截止。请查看其他场次。")
+
+
+def _find_registration(tx: Tx, ref_or_id: str | int) -> Registration | None:
+    if isinstance(ref_or_id, int) or str(ref_or_id).strip().isdigit():
+        return tx.registration(reg_id=int(ref_or_id))
+    return tx.registration(ref=clean(ref_or_id).upper())

@@ -1,0 +1,327 @@
+"""SQLite storage for bookings: connection, recorded migrations, transactions and every SQL statement."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .models import AuditEntry, Registration, SchoolBooking, Session
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("0001_initial", [
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            program_id TEXT NOT NULL, title TEXT NOT NULL,
+            starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, deadline TEXT NOT NULL,
+            venue TEXT NOT NULL, street TEXT NOT NULL, audience TEXT NOT NULL,
+            capacity INTEGER NOT NULL CHECK (capacity BETWEEN 1 AND 2000),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'cancelled')),
+            created_by TEXT NOT NULL, created_at TEXT NOT NULL, purged_at TEXT)""",
+        "CREATE INDEX sessions_by_start ON sessions (status, starts_at)",
+        """CREATE TABLE registrations (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            user_key TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL, role TEXT NOT NULL,
+            attendees INTEGER NOT NULL CHECK (attendees BETWEEN 1 AND 10),
+            status TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
+            created_at TEXT NOT NULL, cancelled_at TEXT, cancel_reason TEXT,
+            promoted_at TEXT, reminded_at TEXT, purged_at TEXT)""",
+        """CREATE UNIQUE INDEX registrations_one_active ON registrations (session_id, user_key)
+            WHERE status != 'cancelled'""",
+        "CREATE INDEX registrations_by_session ON registrations (session_id, status, id)",
+        "CREATE INDEX registrations_by_user ON registrations (user_key)",
+        """CREATE TABLE ref_counters (
+            prefix TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
+            PRIMARY KEY (prefix, year))""",
+        """CREATE TABLE school_bookings (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE, user_key TEXT NOT NULL,
+            school TEXT NOT NULL, street TEXT NOT NULL, address TEXT NOT NULL,
+            contact_name TEXT NOT NULL, contact_role TEXT NOT NULL, phone TEXT NOT NULL,
+            grades TEXT NOT NULL, head_count INTEGER NOT NULL, program_id TEXT NOT NULL,
+            topics TEXT NOT NULL, preferred_dates TEXT NOT NULL, time_of_day TEXT NOT NULL,
+            notes TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('待审核', '已确认', '已改期待确认', '已婉拒', '已取消')),
+            decision TEXT, decided_by TEXT, decided_at TEXT, scheduled_date TEXT, reason TEXT,
+            last_date TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, reminded_at TEXT, purged_at TEXT)""",
+        "CREATE INDEX school_bookings_by_status ON school_bookings (status, created_at)",
+        "CREATE INDEX school_bookings_by_user ON school_bookings (user_key)",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}')""",
+        "CREATE INDEX audit_by_target ON audit (target, id)",
+    ]),
+]
+
+_SESSION_SELECT = """
+    SELECT s.*,
+      COALESCE((SELECT SUM(attendees) FROM registrations r
+                WHERE r.session_id = s.id AND r.status = 'confirmed'), 0) AS seats_taken,
+      (SELECT COUNT(*) FROM registrations r
+       WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted
+    FROM sessions s"""
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return {col[0]: value for col, value in zip(cursor.description, row)}
+
+
+class BookingStore:
+    """One SQLite connection (WAL, busy timeout); open one per thread or process, or share one."""
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        if os.stat(self.path).st_uid == os.getuid():
+            os.chmod(self.path, 0o600)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = _dict_row
+        self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "BookingStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator["Tx"]:
+        """One atomic write: BEGIN IMMEDIATE takes the write lock before any check is read."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator["Tx"]:
+        """A consistent read snapshot."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield Tx(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations recorded in _migrations, oldest first."""
+        with self._lock:
+            return [r["name"] for r in self._conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    def audit_log(self, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
+        """Latest staff actions, newest first, optionally for one target (e.g. PD-2026-0001)."""
+        sql, args = "SELECT * FROM audit", []
+        if target is not None:
+            sql, args = sql + " WHERE target = ?", [target]
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
+        return [AuditEntry.from_row(r) for r in rows]
+
+    def _migrate(self) -> None:
+        """Apply the named migrations not yet recorded, each inside the write lock."""
+        wanted = [name for name, _ in MIGRATIONS]
+        with self._lock:
+            exists = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+            if exists and self.applied_migrations() == wanted:
+                return
+            with self.write() as tx:
+                tx.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                done = {r["name"] for r in tx.conn.execute("SELECT name FROM _migrations")}
+                for name, statements in MIGRATIONS:
+                    if name in done:
+                        continue
+                    for statement in statements:
+                        tx.conn.execute(statement)
+                    tx.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
+                    logger.info("applied booking migration %s to %s", name, self.path)
+
+
+class Tx:
+    """Named queries run inside one transaction opened by BookingStore.write() or read()."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def _all(self, sql: str, args: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return self.conn.execute(sql, list(args)).fetchall()
+
+    def _one(self, sql: str, args: Iterable[Any] = ()) -> dict[str, Any] | None:
+        return self.conn.execute(sql, list(args)).fetchone()
+
+    def _insert(self, table: str, values: dict[str, Any]) -> int:
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        return self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(values.values())).lastrowid
+
+    def _update(self, table: str, key: str, key_value: Any, values: dict[str, Any]) -> None:
+        sets = ", ".join(f"{col} = ?" for col in values)
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", [*values.values(), key_value])
+
+    # reference codes and audit
+
+    def next_ref(self, prefix: str, year: int) -> str:
+        """Next code in a per-year sequence, e.g. JZ-2026-0007 (call inside write())."""
+        self.conn.execute("""INSERT INTO ref_counters (prefix, year, last) VALUES (?, ?, 1)
+                             ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1""", [prefix, year])
+        row = self._one("SELECT last FROM ref_counters WHERE prefix = ? AND year = ?", [prefix, year])
+        return f"{prefix}-{year}-{row['last']:04d}"
+
+    def audit(self, at: str, actor: str, action: str, target: str, detail: dict | None = None) -> None:
+        """Record who did what to which record, and when."""
+        self._insert("audit", {"at": at, "actor": actor, "action": action, "target": target,
+                               "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)})
+
+    # sessions
+
+    def insert_session(self, values: dict[str, Any]) -> int:
+        return self._insert("sessions", values)
+
+    def session(self, session_id: int) -> Session | None:
+        row = self._one(_SESSION_SELECT + " WHERE s.id = ?", [session_id])
+        return Session.from_row(row) if row else None
+
+    def open_sessions(self, now: str) -> list[Session]:
+        rows = self._all(_SESSION_SELECT + " WHERE s.status = 'open' AND s.deadline >= ? ORDER BY s.starts_at, s.id",
+                         [now])
+        return [Session.from_row(r) for r in rows]
+
+    def set_session_status(self, session_id: int, status: str) -> None:
+        self._update("sessions", "id", session_id, {"status": status})
+
+    def confirmed_seats(self, session_id: int) -> int:
+        row = self._one("""SELECT COALESCE(SUM(attendees), 0) AS n FROM registrations
+                           WHERE session_id = ? AND status = 'confirmed'""", [session_id])
+        return row["n"]
+
+    # registrations
+
+    def insert_registration(self, values: dict[str, Any]) -> int:
+        return self._insert("registrations", values)
+
+    def update_registration(self, reg_id: int, values: dict[str, Any]) -> None:
+        self._update("registrations", "id", reg_id, values)
+
+    def registration(self, reg_id: int | None = None, ref: str | None = None) -> Registration | None:
+        row = self._one("SELECT * FROM registrations WHERE " + ("id = ?" if ref is None else "ref = ?"),
+                        [reg_id if ref is None else ref])
+        return self._with_sessions([row])[0] if row else None
+
+    def active_registration(self, session_id: int, user_key: str) -> Registration | None:
+        row = self._one("""SELECT * FROM registrations
+                           WHERE session_id = ? AND user_key = ? AND status != 'cancelled'""", [session_id, user_key])
+        return Registration.from_row(row) if row else None
+
+    def registrations_of_user(self, user_key: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT r.* FROM registrations r JOIN sessions s ON s.id = r.session_id
+            WHERE r.user_key = ? ORDER BY s.starts_at DESC, r.id DESC""", [user_key]))
+
+    def registrations_of_session(self, session_id: int, statuses: Iterable[str]) -> list[Registration]:
+        statuses = list(statuses)
+        marks = ", ".join("?" for _ in statuses)
+        return self._with_sessions(self._all(f"""
+            SELECT * FROM registrations WHERE session_id = ? AND status IN ({marks})
+            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, id""",
+            [session_id, *statuses]))
+
+    def future_registrations_of_user(self, user_key: str, now: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT r.* FROM registrations r JOIN sessions s ON s.id = r.session_id
+            WHERE r.user_key = ? AND r.status != 'cancelled' AND s.starts_at > ? ORDER BY r.id""",
+            [user_key, now]))
+
+    def due_reminders(self, now: str, until: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT r.* FROM registrations r JOIN sessions s ON s.id = r.session_id
+            WHERE r.status = 'confirmed' AND r.reminded_at IS NULL AND s.status != 'cancelled'
+              AND s.starts_at > ? AND s.starts_at <= ? ORDER BY s.starts_at, r.id""", [now, until]))
+
+    def forget_registrations(self, user_key: str, at: str) -> int:
+        return self.conn.execute("""
+            UPDATE registrations SET name = '', phone = '', user_key = 'forgotten:' || id, purged_at = ?
+            WHERE user_key = ?""", [at, user_key]).rowcount
+
+    def purge_registrations(self, ended_before: str, at: str) -> int:
+        return self.conn.execute("""
+            UPDATE registrations SET name = '', phone = '', user_key = 'purged:' || id, purged_at = ?
+            WHERE purged_at IS NULL
+              AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)""", [at, ended_before]).rowcount
+
+    def _with_sessions(self, rows: list[dict[str, Any]]) -> list[Registration]:
+        ids = sorted({r["session_id"] for r in rows})
+        sessions = {}
+        if ids:
+            marks = ", ".join("?" for _ in ids)
+            sessions = {r["id"]: Session.from_row(r) for r in self._all(_SESSION_SELECT + f" WHERE s.id IN ({marks})", ids)}
+        return [Registration.from_row(r, sessions.get(r["session_id"])) for r in rows]
+
+    # school bookings
+
+    def insert_school_booking(self, values: dict[str, Any]) -> int:
+        return self._insert("school_bookings", values)
+
+    def update_school_booking(self, ref: str, values: dict[str, Any]) -> None:
+        self._update("school_bookings", "ref", ref, values)
+
+    def school_booking(self, ref: str) -> SchoolBooking | None:
+        row = self._one("SELECT * FROM school_bookings WHERE ref = ?", [ref])
+        return SchoolBooking.from_row(row) if row else None
+
+    def school_bookings(self, *, status: str | None = None, user_key: str | None = None) -> list[SchoolBooking]:
+        where, args = [], []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        if user_key is not None:
+            where.append("user_key = ?")
+            args.append(user_key)
+        sql = "SELECT * FROM school_bookings" + (" WHERE " + " AND ".join(where) if where else "")
+        return [SchoolBooking.from_row(r) for r in self._all(sql + " ORDER BY created_at, id", args)]
+
+    def open_duplicate(self, user_key: str, school: str, program_id: str, grades: str) -> SchoolBooking | None:
+        row = self._one("""SELECT * FROM school_bookings WHERE user_key = ? AND school = ? AND program_id = ?
+                           AND grades = ? AND status IN ('待审核', '已改期待确认') ORDER BY id LIMIT 1""",
+                        [user_key, school, program_id, grades])
+        return SchoolBooking.from_row(row) if row else None
+
+    def due_school_reminders(self, today: str, until: str) -> list[SchoolBooking]:
+        rows = self._all("""SELECT * FROM school_bookings WHERE status = '已确认' AND reminded_at IS NULL
+                            AND scheduled_date >= ? AND scheduled_date <= ? ORDER BY scheduled_date, id""",
+                         [today, until])
+        return [SchoolBooking.from_row(r) for r in rows]
+
+    def forget_school_bookings(self, user_key: str, at: str) -> int:
+        return self.conn.execute("""
+            UPDATE school_bookings SET contact_name = '', phone = '', notes = '',
+              user_key = 'forgotten:' || id, purged_at = ?, updated_at = ?
+            WHERE user_key = ?""", [at, at, user_key]).rowcount
+
+    def purge_school_bookings(self, ended_before: str, at: str) -> int:
+        return self.conn.execute("""
+            UPDATE school_bookings SET contact_name = '', phone = '', notes = '',
+              user_key = 'purged:' || id, purged_at = ?, updated_at = ?
+            WHERE purged_at IS NULL AND last_date < ?""", [at, at, ended_before]).rowcount

@@ -1,0 +1,104 @@
+"""Rank FAQ entries, articles and work-plan items for a question, with scores that mean the same across questions.
+
+Recall uses BM25 (words and character pairs). Re-ranking uses absolute similarities in 0-1 — weighted word
+overlap, character-pair overlap and rapidfuzz — so a confidence threshold can be calibrated once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from knowledge.kb import KnowledgeBase
+from knowledge.model import SynonymRule
+from knowledge.normalize import compact
+from knowledge.segment import Segmenter
+
+EXPANSION_WEIGHT = 0.5   # a synonym's pull relative to a word the user typed
+RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
+
+
+@dataclass
+class Candidate:
+    kind: str
+    ref: str
+    score: float = 0.0     # 0-1 similarity of the best document of this entry
+    recall: float = 0.0    # weighted share of the question's words the entry contains
+    fuzzy: float = 0.0     # rapidfuzz ratio against the closest phrasing (FAQ only)
+
+
+@dataclass
+class Query:
+    weights: dict[str, float]      # term -> idf x (1 typed | EXPANSION_WEIGHT expanded)
+    typed: set[str]
+    bigrams: set[str]
+    plain: str
+
+    @property
+    def mass(self) -> float:
+        """The weight a perfect match must cover: typed words, plus expansions only when matched."""
+        return sum(w for t, w in self.weights.items() if t in self.typed) or 1.0
+
+
+class Ranker:
+    """Turns a question into ranked candidates over one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule]):
+        self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
+        self.max_idf = max(kb.words.idf.values(), default=1.0)
+        self._compact = [compact(d.text) if d.kind == "faq" and d.field != "answer" else "" for d in kb.docs]
+
+    def idf(self, term: str) -> float:
+        return self.kb.words.idf.get(term, self.max_idf)
+
+    def query(self, text: str) -> Query:
+        seg = self.segmenter
+        prepared = seg.prepare(text)
+        typed = set(seg.terms(text))
+        weights = {t: self.idf(t) for t in typed}
+        bigrams = set(seg.bigrams(prepared))
+        for rule in self.synonyms:
+            if any(trigger.fires(prepared) for trigger in rule.triggers):
+                for phrase in rule.add:
+                    for term in seg.terms(phrase):
+                        weights.setdefault(term, self.idf(term) * EXPANSION_WEIGHT)
+        return Query(weights, typed, bigrams, compact(text))
+
+    def rank(self, text: str, exclude: str | None = None) -> list[Candidate]:
+        """Candidates best first; `exclude` hides documents with exactly this text (leave-one-out evaluation)."""
+        q = self.query(text)
+        hidden = compact(exclude) if exclude else None
+        bm25_terms = {t: (1.0 if t in q.typed else EXPANSION_WEIGHT) for t in q.weights}
+        words = self.kb.words.scores(bm25_terms)
+        pairs = self.kb.bigrams.scores({b: 1.0 for b in q.bigrams})
+        pool = set(sorted(words, key=words.get, reverse=True)[:RECALL_DEPTH])
+        pool |= set(sorted(pairs, key=pairs.get, reverse=True)[:RECALL_DEPTH])
+        top_words = max(words.values(), default=0.0) or 1.0
+        best: dict[tuple[str, str], Candidate] = {}
+        for index in pool:
+            doc = self.kb.docs[index]
+            if hidden is not None and self._compact[index] == hidden:
+                continue
+            matched = sum(w for t, w in q.weights.items() if t in doc.terms)
+            recall = min(1.0, matched / q.mass)
+            if doc.kind == "faq" and doc.field != "answer":
+                score, fuzzy = self._phrasing(q, doc, matched, recall, self._compact[index])
+            else:
+                fuzzy = 0.0
+                score = 0.75 * recall + 0.25 * words.get(index, 0.0) / top_words
+                if doc.field == "answer":
+                    score *= 0.85
+            key = (doc.kind, doc.ref)
+            current = best.get(key)
+            if current is None or score > current.score:
+                best[key] = Candidate(doc.kind, doc.ref, score, recall, max(fuzzy, current.fuzzy if current else 0))
+        return sorted(best.values(), key=lambda c: c.score, reverse=True)
+
+    def _phrasing(self, q: Query, doc, matched: float, recall: float, plain: str) -> tuple[float, float]:
+        """Similarity of a question to one FAQ phrasing: both are short, so precision counts too."""
+        own = sum(self.idf(t) for t in doc.terms) or 1.0
+        precision = min(1.0, matched / own)
+        overlap = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+        pairs = 2 * len(q.bigrams & doc.bigrams) / ((len(q.bigrams) + len(doc.bigrams)) or 1)
+        fuzzy = fuzz.ratio(q.plain, plain) / 100
+        return 0.45 * overlap + 0.2 * pairs + 0.15 * fuzzy + 0.2 * recall, fuzzy
