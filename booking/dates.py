@@ -61,8 +61,8 @@ def check_window(day: date, today: date, shown: str | None = None) -> date:
     return day
 
 
-def parse_dates(raw: str, today: date, limit: int = MAX_PREFERRED) -> list[date]:
-    """Parse 1..limit dates in the user's order of preference and check each against the window."""
+def read_dates(raw: str, today: date) -> list[tuple[date, str]]:
+    """Find every date in the text, in order, with the words it came from (no window check)."""
     text = unicodedata.normalize("NFKC", raw or "").strip()
     found: list[tuple[int, date, str]] = []
     taken = [False] * len(text)
@@ -76,11 +76,18 @@ def parse_dates(raw: str, today: date, limit: int = MAX_PREFERRED) -> list[date]
             found.append((match.start(), day, shown))
     leftover = "".join(ch for ch, used in zip(text, taken) if not used)
     if not found:
-        raise ValidationError(f"请填写1至{limit}个意向日期，{_EXAMPLE}。", "preferred_dates")
+        raise ValidationError(f"请填写日期，{_EXAMPLE}。", "preferred_dates")
     if not _SEPARATORS.match(leftover):
         raise ValidationError(f"无法识别日期中的「{leftover.strip(' ,，、;；')}」，{_EXAMPLE}。", "preferred_dates")
+    return [(day, shown) for _, day, shown in sorted(found, key=lambda item: item[0])]
+
+
+def parse_dates(raw: str, today: date, limit: int = MAX_PREFERRED) -> list[date]:
+    """Parse 1..limit preferred dates in the user's order and check each against the booking window."""
+    if not (raw or "").strip():
+        raise ValidationError(f"请填写1至{limit}个意向日期，{_EXAMPLE}。", "preferred_dates")
     days: list[date] = []
-    for _, day, shown in sorted(found, key=lambda item: item[0]):
+    for day, shown in read_dates(raw, today):
         check_window(day, today, shown)
         if day not in days:
             days.append(day)
@@ -90,7 +97,7 @@ def parse_dates(raw: str, today: date, limit: int = MAX_PREFERRED) -> list[date]
 
 
 def parse_date(raw: str, today: date) -> date:
-    """Parse exactly one date and check it against the window."""
+    """Parse exactly one date and check it against the booking window."""
     return parse_dates(raw, today, limit=1)[0]
 
 

@@ -11,7 +11,7 @@ from .errors import BookingError, NotFound
 from .models import CANCELLED, CLOSED, CONFIRMED, OPEN, WAITLISTED, Registration, Session
 from .phones import normalize_phone
 from .store import BookingStore, Tx
-from .validation import attendee_count, clean, person_name, role
+from .validation import attendee_count, check_role, clean, person_name
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,11 @@ class Lectures:
         with self.store.read() as tx:
             return tx.open_sessions(to_db(now))
 
-    def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role_name: str, attendees: int,
+    def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role: str, attendees: int,
                 now: datetime) -> Registration:
         """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code."""
         name, phone = person_name(name), normalize_phone(phone)
-        role_name, attendees = role(role_name), attendee_count(attendees)
+        role, attendees = check_role(role), attendee_count(attendees)
         now = aware(now)
         with self.store.write() as tx:
             session = _session_or_raise(tx, session_id)
@@ -91,7 +91,7 @@ class Lectures:
             fits = tx.confirmed_seats(session.id) + attendees <= session.capacity
             values = {
                 "ref": tx.next_ref(REF_PREFIX, now.year), "session_id": session.id, "user_key": user_key,
-                "name": name, "phone": phone, "role": role_name, "attendees": attendees,
+                "name": name, "phone": phone, "role": role, "attendees": attendees,
                 "status": CONFIRMED if fits else WAITLISTED, "created_at": to_db(now),
             }
             try:

@@ -42,7 +42,7 @@ def person_name(raw: str, field: str = "name") -> str:
     return text
 
 
-def role(raw: str) -> str:
+def check_role(raw: str) -> str:
     """家长/学生/教师/其他 (老师 accepted for 教师)."""
     text = clean(raw).replace("老师", "教师")
     if text not in ROLES:

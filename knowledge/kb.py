@@ -33,6 +33,7 @@ class KnowledgeBase:
     words: BM25
     bigrams: BM25
     phrasings: dict[str, list[str]] = field(default_factory=dict)  # faq id -> question and paraphrases
+    faq_terms: dict[str, frozenset[str]] = field(default_factory=dict)  # faq id -> every word of its wording
 
     @classmethod
     def load(cls, path: Path) -> "KnowledgeBase":
@@ -61,10 +62,14 @@ class KnowledgeBase:
         docs = [Doc(kind, ref, fld, text, frozenset(terms.split()), frozenset(bigrams.split()))
                 for kind, ref, fld, text, _, bigrams, terms in rows]
         phrasings = {fid: [row["question"], *row["paraphrases"]] for fid, row in faq.items()}
+        vocabulary: dict[str, set[str]] = {}
+        for doc in docs:
+            if doc.kind == "faq":
+                vocabulary.setdefault(doc.ref, set()).update(doc.terms)
         return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies,
                    contacts=contacts, programs=programs, docs=docs,
                    words=BM25([r[4].split() for r in rows]), bigrams=BM25([r[5].split() for r in rows]),
-                   phrasings=phrasings)
+                   phrasings=phrasings, faq_terms={k: frozenset(v) for k, v in vocabulary.items()})
 
     def article(self, law: str, number: int, suffix: str = "") -> dict | None:
         return self.articles.get(f"{law}#{number}{suffix}")

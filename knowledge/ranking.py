@@ -16,6 +16,7 @@ from knowledge.segment import Segmenter
 
 EXPANSION_WEIGHT = 0.5   # a synonym's pull relative to a word the user typed
 RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
+ENTRY_SHARE = 0.3        # how much of a FAQ entry's score comes from all its wording covering the question
 
 
 @dataclass
@@ -92,6 +93,12 @@ class Ranker:
             current = best.get(key)
             if current is None or score > current.score:
                 best[key] = Candidate(doc.kind, doc.ref, score, recall, max(fuzzy, current.fuzzy if current else 0))
+        for (kind, ref), cand in best.items():
+            if kind == "faq":  # an entry whose wording as a whole covers the question fits better
+                vocabulary = self.kb.faq_terms[ref] if hidden is None else frozenset().union(
+                    *(d.terms for i, d in enumerate(self.kb.docs) if d.ref == ref and self._compact[i] != hidden))
+                entry = min(1.0, sum(w for t, w in q.weights.items() if t in vocabulary) / q.mass)
+                cand.score = (1 - ENTRY_SHARE) * cand.score + ENTRY_SHARE * entry
         return sorted(best.values(), key=lambda c: c.score, reverse=True)
 
     def _phrasing(self, q: Query, doc, matched: float, recall: float, plain: str) -> tuple[float, float]:
@@ -99,6 +106,9 @@ class Ranker:
         own = sum(self.idf(t) for t in doc.terms) or 1.0
         precision = min(1.0, matched / own)
         overlap = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
-        pairs = 2 * len(q.bigrams & doc.bigrams) / ((len(q.bigrams) + len(doc.bigrams)) or 1)
+        pair_idf = self.kb.bigrams.idf
+        shared = sum(pair_idf.get(b, 0.0) for b in q.bigrams & doc.bigrams)
+        total = sum(pair_idf.get(b, 0.0) for b in q.bigrams) + sum(pair_idf.get(b, 0.0) for b in doc.bigrams)
+        pairs = 2 * shared / total if total else 0.0
         fuzzy = fuzz.ratio(q.plain, plain) / 100
         return 0.45 * overlap + 0.2 * pairs + 0.15 * fuzzy + 0.2 * recall, fuzzy

@@ -1,0 +1,19 @@
+"""Booking domain for lecture sign-ups and school bookings; knows nothing of Telegram."""
+from .catalog import Catalog, Program
+from .desk import BookingDesk
+from .errors import AlreadyDecided, BookingError, NotFound, ValidationError
+from .export import registrations_csv, school_bookings_csv
+from .ics import booking_ics, session_ics
+from .lectures import Lectures
+from .models import AuditEntry, BookingRequest, Registration, SchoolBooking, Session
+from .privacy import Privacy, Purged
+from .schools import Schools
+from .store import BookingStore
+from .validation import validate_field, validate_request
+
+__all__ = [
+    "AlreadyDecided", "AuditEntry", "BookingDesk", "BookingError", "BookingRequest", "BookingStore",
+    "Catalog", "Lectures", "NotFound", "Privacy", "Program", "Purged", "Registration", "SchoolBooking",
+    "Schools", "Session", "ValidationError", "booking_ics", "registrations_csv", "school_bookings_csv",
+    "session_ics", "validate_field", "validate_request",
+]
