@@ -108,7 +108,7 @@ class BookingStore:
     def write(self) -> Iterator["Tx"]:
         """One atomic write: BEGIN IMMEDIATE takes the write lock before any check is read."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("BEGIN")
             try:
                 yield Tx(self._conn)
             except BaseException:

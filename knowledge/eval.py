@@ -18,7 +18,7 @@ FLOORS = {"article@1": 85, "article@3": 95, "lookup@1": 100, "fact": 100, "emerg
 
 
 def _sources(match: dict) -> set[tuple[str, int]]:
-    return {(s["law"], int(s["article"])) for s in match.get("sources", [])}
+    return {(s["law"], int(s["article"])) for s in match.get("sources", []) if s.get("article") is not None}
 
 
 def score(questions: list[dict], predictions: list[dict], verbose: bool = False) -> dict[str, tuple[int, int]]:
