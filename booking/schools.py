@@ -43,7 +43,8 @@ class Schools:
         now = aware(now)
         request = validate_request(request, today(now), self.catalog)
         with self.store.write() as tx:
-            duplicate = tx.open_duplicate(user_key, request.school, request.program_id, request.grades)
+            duplicate = tx.open_duplicate(user_key, request.school, request.program_id, request.grades,
+                                          today(now).isoformat())
             if duplicate is not None:
                 raise BookingError(f"您已为{request.school}提交过相同的预约（编号 {duplicate.ref}，{duplicate.status}），"
                                    "请等待工作人员处理，无需重复提交。")

@@ -108,7 +108,7 @@ class BookingStore:
     def write(self) -> Iterator["Tx"]:
         """One atomic write: BEGIN IMMEDIATE takes the write lock before any check is read."""
         with self._lock:
-            self._conn.execute("BEGIN")
+            self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._conn)
             except BaseException:
@@ -302,10 +302,11 @@ class Tx:
         sql = "SELECT * FROM school_bookings" + (" WHERE " + " AND ".join(where) if where else "")
         return [SchoolBooking.from_row(r) for r in self._all(sql + " ORDER BY created_at, id", args)]
 
-    def open_duplicate(self, user_key: str, school: str, program_id: str, grades: str) -> SchoolBooking | None:
+    def open_duplicate(self, user_key: str, school: str, program_id: str, grades: str,
+                       today: str) -> SchoolBooking | None:
         row = self._one("""SELECT * FROM school_bookings WHERE user_key = ? AND school = ? AND program_id = ?
-                           AND grades = ? AND status IN ('待审核', '已改期待确认') ORDER BY id LIMIT 1""",
-                        [user_key, school, program_id, grades])
+                           AND grades = ? AND status IN ('待审核', '已改期待确认') AND last_date >= ?
+                           ORDER BY id LIMIT 1""", [user_key, school, program_id, grades, today])
         return SchoolBooking.from_row(row) if row else None
 
     def due_school_reminders(self, today: str, until: str) -> list[SchoolBooking]:

@@ -14,7 +14,7 @@ from knowledge.content import load_emergency, load_messages, load_scope, load_sy
 from knowledge.kb import KnowledgeBase
 from knowledge.model import EmergencyRule, SynonymRule, Trigger
 from knowledge.normalize import compact, normalize
-from knowledge.ranking import Candidate, Ranker
+from knowledge.ranking import Candidate, Query, Ranker
 from knowledge.refs import ReferenceParser
 from knowledge.segment import Segmenter
 
@@ -90,9 +90,9 @@ class Engine:
             return Answer(question, False, False, text, [], "unsure")
         return Answer(question, True, False, self.render.articles(matches), matches, "lookup", confidence=1.0)
 
-    def rank(self, text: str, exclude: str | None = None) -> list[Candidate]:
+    def rank(self, text: str, exclude: str | None = None, query: Query | None = None) -> list[Candidate]:
         """Candidates best first, curated answers preferred when they fit about as well."""
-        ranked = self.ranker.rank(text, exclude)
+        ranked = self.ranker.rank(query or self.ranker.query(text), exclude)
         if not ranked:
             return ranked
         best_faq = next((c for c in ranked if c.kind == "faq"), None)
@@ -107,13 +107,13 @@ class Engine:
         return best.score
 
     def _search(self, question: str, text: str, exclude: str | None = None) -> Answer:
-        ranked = self.rank(text, exclude)
+        query = self.ranker.query(text)
+        ranked = self.rank(text, exclude, query)
         matches = [self._match(c) for c in ranked[:TOP_MATCHES]]
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = self.segmenter.prepare(text)
         offtopic = any(t.fires(prepared) for t in self.offtopic) and confidence < OFFTOPIC_OVERRIDE
-        in_scope = any(t.fires(prepared) for t in self.in_scope) or any(
-            t.fires(prepared) for rule in self.synonyms for t in rule.triggers)
+        in_scope = query.expanded or any(t.fires(prepared) for t in self.in_scope)
         threshold = ANSWER_THRESHOLD if in_scope else OPEN_THRESHOLD
         if not ranked or confidence < threshold or offtopic:
             status = "offtopic" if offtopic or not in_scope else "unsure"

@@ -143,6 +143,26 @@ class Trigger:
     def fires(self, text: str) -> bool:
         return all(any(alt in text for alt in group) for group in self.groups)
 
+    def fires_on(self, found: set[str]) -> bool:
+        """Like fires, given the set of this text's phrases already found by a PhraseFinder."""
+        return all(any(alt in found for alt in group) for group in self.groups)
+
+
+class TriggerIndex:
+    """Which of many owners (rules) fire on a text, checking each distinct phrase once."""
+
+    def __init__(self, owned: list[tuple[int, Trigger]]):
+        self.phrases = sorted({alt for _, t in owned for group in t.groups for alt in group})
+        self._by_first: dict[str, list[tuple[int, Trigger]]] = {}
+        for owner, trigger in owned:
+            for alt in trigger.groups[0]:
+                self._by_first.setdefault(alt, []).append((owner, trigger))
+
+    def fired(self, text: str) -> set[int]:
+        found = {p for p in self.phrases if p in text}
+        return {owner for phrase in found for owner, trigger in self._by_first.get(phrase, ())
+                if trigger.fires_on(found)}
+
 
 @dataclass
 class SynonymRule:

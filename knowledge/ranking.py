@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from knowledge.kb import KnowledgeBase
-from knowledge.model import SynonymRule
+from knowledge.model import SynonymRule, TriggerIndex
 from knowledge.normalize import compact
 from knowledge.segment import Segmenter
 
@@ -34,6 +34,7 @@ class Query:
     typed: set[str]
     bigrams: set[str]
     plain: str
+    expanded: bool = False         # a synonym rule fired: the question uses this domain's words
 
     @property
     def mass(self) -> float:
@@ -48,6 +49,8 @@ class Ranker:
         self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
         self.max_idf = max(kb.words.idf.values(), default=1.0)
         self._compact = [compact(d.text) if d.kind == "faq" and d.field != "answer" else "" for d in kb.docs]
+        self._rules = TriggerIndex([(i, t) for i, rule in enumerate(synonyms) for t in rule.triggers])
+        self._rule_terms = [[term for phrase in rule.add for term in segmenter.terms(phrase)] for rule in synonyms]
 
     def idf(self, term: str) -> float:
         return self.kb.words.idf.get(term, self.max_idf)
@@ -58,16 +61,14 @@ class Ranker:
         typed = set(seg.terms(text))
         weights = {t: self.idf(t) for t in typed}
         bigrams = set(seg.bigrams(prepared))
-        for rule in self.synonyms:
-            if any(trigger.fires(prepared) for trigger in rule.triggers):
-                for phrase in rule.add:
-                    for term in seg.terms(phrase):
-                        weights.setdefault(term, self.idf(term) * EXPANSION_WEIGHT)
-        return Query(weights, typed, bigrams, compact(text))
+        fired = self._rules.fired(prepared)
+        for index in sorted(fired):
+            for term in self._rule_terms[index]:
+                weights.setdefault(term, self.idf(term) * EXPANSION_WEIGHT)
+        return Query(weights, typed, bigrams, compact(text), bool(fired))
 
-    def rank(self, text: str, exclude: str | None = None) -> list[Candidate]:
+    def rank(self, q: Query, exclude: str | None = None) -> list[Candidate]:
         """Candidates best first; `exclude` hides documents with exactly this text (leave-one-out evaluation)."""
-        q = self.query(text)
         hidden = compact(exclude) if exclude else None
         bm25_terms = {t: (1.0 if t in q.typed else EXPANSION_WEIGHT) for t in q.weights}
         words = self.kb.words.scores(bm25_terms)

@@ -14,6 +14,7 @@ import asyncio
 import html
 import itertools
 import json
+import re
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ GROUP = {"id": -1001234567890, "type": "supergroup", "title": "浦东家长群"}
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities", "caption_entities",
                "reply_parameters", "link_preview_options"}
 INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id", "user_id"}
+_TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|tg-spoiler|blockquote|a)(?:\s[^<>]*)?>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 LONG_POLL = 0.5  # seconds an empty getUpdates waits; short, so stopping never waits long
 
 
@@ -45,8 +48,8 @@ class Call:
 
     @property
     def text(self) -> str:
-        """The message text as the user sees it (HTML entities decoded)."""
-        return html.unescape(self.params.get("text", ""))
+        """The message text as the user sees it (HTML tags removed, entities decoded)."""
+        return visible(self.params.get("text", ""), self.params.get("parse_mode"))
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -223,7 +226,7 @@ class FakeBotAPI:
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         params = await self._params(request)
-        if method == "getUpdates":
+        if method == "getUpdates" and not self._failures[method]:
             self.polls += 1
             return self._ok(await self._get_updates(params))
         if self._failures[method]:
@@ -285,18 +288,23 @@ class FakeBotAPI:
     def _api_getMe(self, params: dict) -> dict:
         return BOT
 
-    def _api_sendMessage(self, params: dict) -> dict:
-        if not params.get("text", "").strip():
+    @staticmethod
+    def _text(params: dict) -> str:
+        text = visible(params.get("text", ""), params.get("parse_mode"))
+        if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(html.unescape(params["text"]).encode("utf-16-le")) // 2 > 4096:
+        if len(text.encode("utf-16-le")) // 2 > 4096:
             raise ApiError(400, "Bad Request: message is too long")
-        return self._bot_message(params, text=html.unescape(params["text"]))
+        return text
+
+    def _api_sendMessage(self, params: dict) -> dict:
+        return self._bot_message(params, text=self._text(params))
 
     def _api_editMessageText(self, params: dict) -> dict:
         message = self.messages.get((params["chat_id"], params["message_id"]))
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
-        text = html.unescape(params["text"])
+        text = self._text(params)
         if message.get("text") == text and message.get("reply_markup") == params.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
                                 "markup are exactly the same as a current content and reply markup of the message")
@@ -352,6 +360,16 @@ class FakeBotAPI:
         if parameters:
             body["parameters"] = parameters
         return web.json_response(body, status=status)
+
+
+def visible(text: str, parse_mode: str | None) -> str:
+    """What Telegram shows for a text; raise ApiError like Telegram does for unescaped < or & in HTML mode."""
+    if parse_mode != "HTML":
+        return text
+    bare = _TAG.sub("", text)
+    if "<" in bare or ">" in bare or "&" in _ENTITY.sub("", bare):
+        raise ApiError(400, "Bad Request: can't parse entities: unsupported start tag or unescaped character")
+    return html.unescape(bare)
 
 
 class ApiError(Exception):

@@ -91,3 +91,15 @@ async def tg(fake, tg_assistant, log_errors):
         yield fake
     errors = [r for r in log_errors.records if r.levelno >= logging.ERROR]
     assert not errors, "unexpected errors logged: " + "; ".join(r.getMessage() for r in errors)
+
+
+async def exchange(server: FakeBotAPI, update: dict, method: str = "sendMessage", count: int = 1):
+    """Queue one update and wait for the bot's `count` calls to `method` that follow it."""
+    mark = server.mark()
+    server.push(update)
+    return await server.wait_for(method, count, since=mark)
+
+
+async def settle(server: FakeBotAPI, sentinel_user: dict | None = None) -> None:
+    """Wait until every queued update has been handled: updates run in order, so a /help sent last is answered last."""
+    await exchange(server, server.command("/help", user=sentinel_user or ADMIN))
