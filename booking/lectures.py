@@ -63,7 +63,9 @@ class Lectures:
             session_id = tx.insert_session(values)
             tx.audit(to_db(now), str(created_by), "create_session", f"session:{session_id}",
                      {"program_id": program.id, "starts_at": values["starts_at"], "capacity": capacity})
-            return tx.session(session_id)
+            session = tx.session(session_id)
+        logger.info("session %s (%s) created by %s", session.id, program.id, created_by)
+        return session
 
     def get_session(self, session_id: int) -> Session:
         """One session with its live seat count, or NotFound."""
@@ -154,7 +156,9 @@ class Lectures:
             tx.set_session_status(session.id, CANCELLED)
             tx.audit(to_db(now), str(by), "cancel_session", f"session:{session.id}",
                      {"affected": len(affected), "reason": reason or ""})
-            return [tx.registration(reg.id) for reg in affected]
+            cancelled = [tx.registration(reg.id) for reg in affected]
+        logger.info("session %s cancelled by %s; %d sign-ups to notify", session.id, by, len(cancelled))
+        return cancelled
 
     def due_reminders(self, now: datetime) -> list[tuple[Registration, Session]]:
         """Confirmed sign-ups whose session starts within 24 h and that have not been reminded."""

@@ -82,14 +82,16 @@ class Schools:
             else:
                 if action == "propose" and date is None:
                     raise BookingError("建议改期时请填写新的日期，例如：2026-12-18。")
-                day = _staff_date(date, now) if date is not None else booking.request.preferred_dates[0]
+                day = _staff_date(date, now) if date is not None else _first_open_date(booking, now)
                 values.update(status=APPROVED if action == "approve" else PROPOSED, scheduled_date=day.isoformat(),
                               last_date=max(day, *booking.request.preferred_dates).isoformat(),
                               reason=clean(reason) or None)
             tx.update_school_booking(booking.ref, values)
             tx.audit(to_db(now), str(staff_id), f"decide:{action}", booking.ref,
                      {"status": values["status"], "date": values.get("scheduled_date")})
-            return tx.school_booking(booking.ref)
+            decided = tx.school_booking(booking.ref)
+        logger.info("booking %s: %s by %s", decided.ref, action, staff_id)
+        return decided
 
     def accept_proposal(self, ref: str, user_key: str, now: datetime) -> SchoolBooking:
         """The school agrees to the date staff proposed; the booking becomes 已确认."""
@@ -181,6 +183,14 @@ def _already(booking: SchoolBooking) -> str:
         return f"预约 {booking.ref} 当前状态为「{booking.status}」，无需再处理。"
     return (f"预约 {booking.ref} 已由 {booking.decided_by} 于 {human(booking.decided_at)} 处理："
             f"{booking.decision_text}，无需重复操作。")
+
+
+def _first_open_date(booking: SchoolBooking, now: datetime) -> Date:
+    """The school's first preferred date that has not passed yet."""
+    for day in booking.request.preferred_dates:
+        if day >= today(now):
+            return day
+    raise BookingError(f"预约 {booking.ref} 的意向日期都已过去，请用「建议改期」(propose) 提出新的日期。")
 
 
 def _staff_date(value: Date | str, now: datetime) -> Date:

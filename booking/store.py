@@ -82,7 +82,7 @@ class BookingStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        if os.stat(self.path).st_uid == os.getuid():
+        if not hasattr(os, "getuid") or os.stat(self.path).st_uid == os.getuid():
             os.chmod(self.path, 0o600)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
@@ -149,7 +149,8 @@ class BookingStore:
             if exists and self.applied_migrations() == wanted:
                 return
             with self.write() as tx:
-                tx.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                tx.conn.execute("""CREATE TABLE IF NOT EXISTS _migrations (
+                                   name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)""")
                 done = {r["name"] for r in tx.conn.execute("SELECT name FROM _migrations")}
                 for name, statements in MIGRATIONS:
                     if name in done:
@@ -276,7 +277,8 @@ class Tx:
         sessions = {}
         if ids:
             marks = ", ".join("?" for _ in ids)
-            sessions = {r["id"]: Session.from_row(r) for r in self._all(_SESSION_SELECT + f" WHERE s.id IN ({marks})", ids)}
+            found = self._all(_SESSION_SELECT + f" WHERE s.id IN ({marks})", ids)
+            sessions = {r["id"]: Session.from_row(r) for r in found}
         return [Registration.from_row(r, sessions.get(r["session_id"])) for r in rows]
 
     # school bookings

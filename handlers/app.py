@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ def build_application(settings: TelegramSettings, assistant: Assistant, *,
 
     `close_assistant=False` keeps the assistant's database open at shutdown (tests share one assistant).
     """
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # durations as timedelta: no PTB deprecation warning per 429
     services = {"assistant": assistant, "admin_ids": settings.admin_ids,
                 "limiter": SlidingWindow(settings.rate_limit_per_minute)}
     builder = (Application.builder().token(settings.token)

@@ -19,7 +19,7 @@ from knowledge.statutes import LawText, find_local_file, packaged_laws_db, parse
 from knowledge.verify import structural_problems
 
 logger = logging.getLogger(__name__)
-FORMAT = 4  # bump when the schema or indexing changes, so old files are rebuilt
+FORMAT = 5  # bump when the schema or indexing changes, so old files are rebuilt
 
 
 class BuildError(Exception):
@@ -91,9 +91,12 @@ def _docs(sources: Sources, articles: list[dict]) -> list[dict]:
         docs.append({"kind": "faq", "ref": entry.id, "field": "question", "text": entry.question})
         docs += [{"kind": "faq", "ref": entry.id, "field": "paraphrase", "text": p} for p in entry.paraphrases]
         docs.append({"kind": "faq", "ref": entry.id, "field": "answer", "text": entry.answer})
+    shorts = {law.name: law.short for law in sources.content.laws}
     for article in articles:
         kind = "article" if article["official"] else "digest"
-        body = " ".join(x for x in (article["title"], article["digest"], article["text"] if article["official"] else "") if x)
+        parts = (shorts.get(article["law"], ""), article["chapter"], article["title"], article["digest"],
+                 article["text"] if article["official"] else "")
+        body = " ".join(x for x in parts if x)
         docs.append({"kind": kind, "ref": article["key"], "field": "body", "text": body})
     for item in sources.content.policies:
         body = " ".join([item.title, item.summary, *item.measures, *item.projects, *item.units])

@@ -25,6 +25,7 @@ ANSWER_THRESHOLD = 0.25   # confidence (0-1) from which the bot answers a questi
 OPEN_THRESHOLD = 0.5      # the same for a question with no sign of being about children or law
 OFFTOPIC_OVERRIDE = 0.6   # an off-topic marker is ignored when the legal match is at least this good
 FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
+LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
 TOP_MATCHES = 5
 
@@ -95,6 +96,12 @@ class Engine:
         ranked = self.ranker.rank(query or self.ranker.query(text), exclude)
         if not ranked:
             return ranked
+        named = self.refs.laws_in(normalize(text))
+        if named:  # the user named a law: its articles, and answers citing it, fit better
+            for cand in ranked:
+                if any(s["law"] in named for s in self._sources(cand)):
+                    cand.score += LAW_MENTION_BOOST
+            ranked.sort(key=lambda c: c.score, reverse=True)
         best_faq = next((c for c in ranked if c.kind == "faq"), None)
         if best_faq and best_faq is not ranked[0] and (
                 best_faq.score >= FAQ_ACCEPT or best_faq.score + FAQ_PREFERENCE >= ranked[0].score):
@@ -102,9 +109,16 @@ class Engine:
             ranked.insert(0, best_faq)
         return ranked
 
+    def _sources(self, cand: Candidate) -> list[dict]:
+        if cand.kind == "faq":
+            return self.kb.faq[cand.ref]["sources"]
+        if cand.kind in ("article", "digest"):
+            return [{"law": self.kb.articles[cand.ref]["law"]}]
+        return []
+
     def confidence(self, best: Candidate) -> float:
         """0-1: how sure the engine is that the best candidate answers the question."""
-        return best.score
+        return min(1.0, best.score)
 
     def _search(self, question: str, text: str, exclude: str | None = None) -> Answer:
         query = self.ranker.query(text)

@@ -16,6 +16,7 @@ from knowledge.segment import Segmenter
 
 EXPANSION_WEIGHT = 0.5   # a synonym's pull relative to a word the user typed
 RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
+PHRASING_WEIGHTS = (0.45, 0.2, 0.15, 0.2)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
 ENTRY_SHARE = 0.3        # how much of a FAQ entry's score comes from all its wording covering the question
 
 
@@ -112,4 +113,5 @@ class Ranker:
         total = sum(pair_idf.get(b, 0.0) for b in q.bigrams) + sum(pair_idf.get(b, 0.0) for b in doc.bigrams)
         pairs = 2 * shared / total if total else 0.0
         fuzzy = fuzz.ratio(q.plain, plain) / 100
-        return 0.45 * overlap + 0.2 * pairs + 0.15 * fuzzy + 0.2 * recall, fuzzy
+        w_overlap, w_pairs, w_fuzzy, w_recall = PHRASING_WEIGHTS
+        return w_overlap * overlap + w_pairs * pairs + w_fuzzy * fuzzy + w_recall * recall, fuzzy

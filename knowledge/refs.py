@@ -25,7 +25,12 @@ class ReferenceParser:
         number = rf"({CN_NUMBER}|\d+)"
         self._with_law = re.compile(
             rf"《?({'|'.join(map(re.escape, names))})》?\s*(?:的)?\s*(第)?\s*{number}\s*(条)?(之[一二三四五六七八九十])?")
+        self._names = re.compile("|".join(map(re.escape, names)))
         self._bare = re.compile(rf"^\s*第\s*{number}\s*条(之[一二三四五六七八九十])?\s*(?:是什么|讲什么|说了什么|内容)?\s*[?？]?$")
+
+    def laws_in(self, text: str) -> set[str]:
+        """Laws named in the text without an article number (「未成年人保护法从哪天施行」)."""
+        return {self._aliases[m.group(0)] for m in self._names.finditer(text)}
 
     def find(self, text: str) -> list[ArticleRef]:
         """All references in the text; a bare 「第75条」 means the Minors Protection Law."""

@@ -88,7 +88,7 @@ class FakeBotAPI:
     async def start(self) -> "FakeBotAPI":
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -96,6 +96,7 @@ class FakeBotAPI:
         return self
 
     async def stop(self) -> None:
+        self._arrived.set()  # release a waiting long poll so shutdown is quick
         if self._runner:
             await self._runner.cleanup()
 

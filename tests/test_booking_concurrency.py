@@ -46,7 +46,7 @@ def test_200_threads_fill_exactly_50_seats(tmp_path):
     results, errors = [], []
 
     def worker(i):
-        barrier.wait()
+        barrier.wait(timeout=30)
         try:
             results.append(sign_up_once(path, session_id, f"tg:{i}"))
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
@@ -63,7 +63,7 @@ def test_200_threads_fill_exactly_50_seats(tmp_path):
 
 
 def _process_worker(path, session_id, first, count, barrier):
-    barrier.wait()
+    barrier.wait(timeout=30)
     for i in range(first, first + count):
         sign_up_once(path, session_id, f"tg:{i}")
 
@@ -80,6 +80,8 @@ def test_4_processes_fill_exactly_50_seats(tmp_path):
         p.start()
     for p in procs:
         p.join(60)
+        if p.is_alive():
+            p.terminate()
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     check_outcome(path, session_id)
 
@@ -98,7 +100,7 @@ def test_two_staff_deciding_at_once_give_one_decision(tmp_path, round_):
 
     def staff(name, action, reason):
         with BookingStore(path) as store:
-            barrier.wait()
+            barrier.wait(timeout=30)
             try:
                 outcomes[name] = Schools(store).decide(ref, action, name, NOW, reason=reason)
             except AlreadyDecided as exc:

@@ -24,7 +24,8 @@ def read(data: bytes) -> list[list[str]]:
 def test_bom_crlf_and_round_trip():
     data = school_bookings_csv([BOOKING])
     assert data.startswith(b"\xef\xbb\xbf")
-    assert data.count(b"\r\n") >= 2 and b"\r\n" in data.split(b"\n")[0] + b"\n"
+    assert data.endswith(b"\r\n") and data.split(b"\n")[0].endswith(b"\r")  # header and row end in CRLF
+    assert b'"@SUM(1+1)\n' not in data and b"\"'@SUM(1+1)\n" in data  # quoted multi-line cell, guarded
     header, row = read(data)
     assert header[0] == "预约编号" and row[0] == "PD-2026-0001"
     cells = dict(zip(header, row))
@@ -47,7 +48,8 @@ def test_formula_injection_is_neutralised():
 def test_registrations_export():
     reg = Registration(id=1, ref="JZ-2026-0001", session_id=1, user_key="u", name="-王丽", phone="+8613812345678",
                        role="家长", attendees=2, status="waitlisted", created_at=NOW)
-    header, row = read(registrations_csv([reg, replace(reg, ref="JZ-2026-0002", status="confirmed")])[:])[:2]
+    header, row, second = read(registrations_csv([reg, replace(reg, ref="JZ-2026-0002", status="confirmed")]))
     cells = dict(zip(header, row))
     assert cells["姓名"] == "'-王丽" and cells["电话"] == "138 1234 5678"
     assert cells["状态"] == "候补中" and cells["人数"] == "2" and cells["报名时间"] == "2026-11-28 10:00"
+    assert second[0] == "JZ-2026-0002" and second[header.index("状态")] == "已确认"

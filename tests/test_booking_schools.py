@@ -67,6 +67,15 @@ def test_approve_with_explicit_date(schools):
     assert schools.decide(ref, "approve", "staff:7", NOW, date="2026-12-17").scheduled_date == date(2026, 12, 17)
 
 
+def test_late_approval_skips_passed_preferred_dates(schools):
+    ref = schools.submit(REQUEST, "tg:1", NOW).ref
+    on_16th = datetime(2026, 12, 16, 9, 0, tzinfo=SHANGHAI)
+    assert schools.decide(ref, "approve", "staff:7", on_16th).scheduled_date == date(2026, 12, 17)
+    late = schools.submit(replace(REQUEST, grades="五年级"), "tg:1", NOW).ref
+    with pytest.raises(BookingError, match="propose"):
+        schools.decide(late, "approve", "staff:7", datetime(2026, 12, 20, 9, 0, tzinfo=SHANGHAI))
+
+
 def test_propose_then_school_accepts_or_rejects(schools):
     ref = schools.submit(REQUEST, "tg:1", NOW).ref
     with pytest.raises(BookingError, match="新的日期"):

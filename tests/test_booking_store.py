@@ -12,6 +12,10 @@ def test_new_database_is_private_wal_and_migrated(tmp_path):
     with BookingStore(path) as store:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+        with store.write() as tx:
+            tx.audit("2026-11-28T10:00:00+08:00", "staff:1", "test", "x")
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists() and stat.S_IMODE(os.stat(wal).st_mode) == 0o600
         with store.read() as tx:
             assert tx.conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] == "wal"
             assert tx.conn.execute("PRAGMA busy_timeout").fetchone()["timeout"] >= 5000

@@ -1,0 +1,214 @@
+"""The Telegram channel under trouble: flood control, blocked users, network errors, crashes, floods of
+messages, restarts in the middle of a form, webhooks, long answers and attachments."""
+from __future__ import annotations
+
+import logging
+import socket
+import sqlite3
+import time
+
+import pytest
+
+from chat.types import Attachment, Button, Event, Reply
+from handlers.app import build_application, webhook_kwargs
+from tests.fakebotapi import ADMIN, TOKEN, USER
+from tests.telegram_fixtures import (TELEGRAM_TESTS, RunningBot, exchange, fake, log_errors,  # noqa: F401
+                                     open_assistant, settle, tg, tg_assistant, tg_settings)
+
+pytestmark = TELEGRAM_TESTS
+
+
+class Scripted:
+    """Stands in for the Assistant with fixed replies, to test what only the channel does."""
+
+    def __init__(self, real, replies: list[Reply] | None = None, fail_on: str = ""):
+        self.texts, self.state = real.texts, real.state
+        self.replies, self.fail_on = replies or [], fail_on
+
+    def handle(self, event: Event) -> list[Reply]:
+        if self.fail_on and self.fail_on in event.text:
+            raise RuntimeError("assistant exploded")
+        return self.replies or [Reply("ok")]
+
+
+class Survey:
+    """A two-step toy form, standing in for the booking flows the lead will add."""
+
+    name = "survey"
+
+    def __init__(self, state):
+        self.state = state
+
+    def start(self, event: Event, payload: str = "") -> list[Reply]:
+        self.state.put(event.user, self.name, "name", {})
+        return [Reply("您贵姓？")]
+
+    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
+        if step == "name":
+            self.state.put(event.user, self.name, "school", {"name": event.text})
+            return [Reply("哪所学校？")]
+        self.state.clear(event.user)
+        return [Reply(f"{data['name']}，{event.text}，已记录。")]
+
+    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
+        return [Reply("?")]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---- Telegram errors ------------------------------------------------------------------------------
+
+async def test_flood_control_is_waited_out_and_the_message_still_arrives(tg):
+    tg.flood("sendMessage", retry_after=1)
+    started = time.monotonic()
+    [reply] = await exchange(tg, tg.command("/start"))
+    assert time.monotonic() - started >= 1.0
+    assert [c.status for c in tg.attempts("sendMessage")] == [429, 200]
+    assert reply.params["chat_id"] == USER["id"]
+
+
+async def test_a_user_who_blocked_the_bot_does_not_stop_it(tg, log_errors):
+    tg.block("sendMessage")
+    tg.push(tg.command("/start"))
+    [reply] = await exchange(tg, tg.command("/help", user=ADMIN))
+    assert reply.params["chat_id"] == ADMIN["id"]
+    assert [c.status for c in tg.attempts("sendMessage")] == [403, 200]
+    assert any("blocked" in r.getMessage() and r.levelno == logging.INFO for r in log_errors.records)
+
+
+async def test_network_errors_are_logged_and_the_next_update_is_answered(tg, log_errors):
+    tg.fail("sendMessage", 502, "Bad Gateway")
+    tg.push(tg.command("/start"))
+    await settle(tg)
+    assert any(r.levelno == logging.WARNING and "network" in r.getMessage() for r in log_errors.records)
+
+
+async def test_polling_survives_a_failing_get_updates(tg):
+    tg.fail("getUpdates", 502, "Bad Gateway")
+    await exchange(tg, tg.command("/help"))
+
+
+async def test_an_answer_callback_failure_does_not_lose_the_reply(tg, tg_assistant):
+    [menu] = await exchange(tg, tg.command("/start"))
+    tg.fail("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")
+    [reply] = await exchange(tg, tg.callback(menu, "menu:ask"))
+    assert reply.text == tg_assistant.texts("ask_prompt")
+
+
+async def test_a_crash_is_logged_masked_and_the_user_is_told(fake, tg_assistant, log_errors):
+    app = build_application(tg_settings(fake), Scripted(tg_assistant, fail_on="boom"), close_assistant=False)
+    async with RunningBot(app):
+        [reply] = await exchange(fake, fake.text("boom 我的电话是 13812345678"))
+        assert reply.text == tg_assistant.texts("error")
+        [ok] = await exchange(fake, fake.text("还在吗"))
+    errors = [r for r in log_errors.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "[电话]" in errors[0].getMessage()
+    assert isinstance(errors[0].exc_info[1], RuntimeError)
+    ours = [r for r in log_errors.records if r.name.startswith(("handlers", "telegram", "chat"))]  # not httpx
+    logged = "\n".join(r.getMessage() for r in ours)
+    assert "13812345678" not in logged and TOKEN not in logged
+    log_errors.clear()
+
+
+# ---- per-user rate limit ----------------------------------------------------------------------------
+
+async def test_a_flooding_user_is_told_once_and_others_are_not_affected(fake, tg_assistant):
+    app = build_application(tg_settings(fake, RATE_LIMIT_PER_MINUTE="2"), tg_assistant, close_assistant=False)
+    async with RunningBot(app):
+        for _ in range(5):
+            fake.push(fake.command("/help"))
+        await settle(fake)
+        mine = [c.text for c in fake.calls_to("sendMessage") if c.params["chat_id"] == USER["id"]]
+        assert mine[2:] == [tg_assistant.texts("too_fast")] and len(mine) == 3
+
+        [menu] = await exchange(fake, fake.command("/start", user=ADMIN))
+        await exchange(fake, fake.callback(menu, "menu:ask", user=USER), "answerCallbackQuery")
+        [toast] = fake.calls_to("answerCallbackQuery")[-1:]
+        assert toast.params["text"] == tg_assistant.texts("too_fast")
+
+
+# ---- restart in the middle of a form ------------------------------------------------------------------
+
+async def test_a_form_continues_after_a_restart(fake, engine, kb_settings, tmp_path):
+    settings = tg_settings(fake)
+    first = open_assistant(engine, kb_settings, tmp_path / "chat.sqlite")
+    first.add_flow(Survey(first.state), "survey")
+    async with RunningBot(build_application(settings, first)):
+        [ask] = await exchange(fake, fake.command("/survey"))
+        assert ask.text == "您贵姓？"
+        [ask] = await exchange(fake, fake.text("张"))
+        assert ask.text == "哪所学校？"
+    with pytest.raises(sqlite3.ProgrammingError):  # the first bot closed its database on shutdown
+        first.state.get("tg:1001")
+
+    second = open_assistant(engine, kb_settings, tmp_path / "chat.sqlite")
+    second.add_flow(Survey(second.state), "survey")
+    assert second.state.get(f"tg:{USER['id']}") == ("survey", "school", {"name": "张"})
+    async with RunningBot(build_application(settings, second)):
+        [done] = await exchange(fake, fake.text("浦东实验小学"))
+    assert done.text == "张，浦东实验小学，已记录。"
+
+
+# ---- long answers and attachments -------------------------------------------------------------------
+
+async def test_a_long_answer_is_split_with_buttons_on_the_last_part(fake, tg_assistant):
+    paragraphs = [f"第{i}段：" + "未成年人保护" * 60 for i in range(30)]  # about 11 000 characters
+    buttons = [[Button("查看原文：未成年人保护法第七十五条", "art:0:75")]]
+    app = build_application(tg_settings(fake), Scripted(tg_assistant, [Reply("\n\n".join(paragraphs), buttons)]),
+                            close_assistant=False)
+    async with RunningBot(app):
+        parts = await exchange(fake, fake.text("长"), count=3)
+        await settle(fake)
+    parts = [c for c in fake.calls_to("sendMessage") if c.params["chat_id"] == USER["id"]]
+    assert len(parts) == 3 and all(len(p.text) <= 4096 for p in parts)
+    assert "\n\n".join(p.text for p in parts) == "\n\n".join(paragraphs)
+    assert [bool(p.buttons) for p in parts] == [False, False, True]
+
+
+async def test_html_characters_reach_the_user_unchanged(fake, tg_assistant):
+    text = "<未成年人> & 家长 \"监护\" a<b>c</b>"
+    app = build_application(tg_settings(fake), Scripted(tg_assistant, [Reply(text)]), close_assistant=False)
+    async with RunningBot(app):
+        [reply] = await exchange(fake, fake.text("任意"))
+    assert reply.text == text
+
+
+async def test_an_attachment_is_sent_as_a_document(fake, tg_assistant):
+    csv = "姓名,学校\n张,浦东实验小学\n".encode("utf-8-sig")
+    reply = Reply("导出完成：", attachment=Attachment("预约.csv", csv, "text/csv"))
+    app = build_application(tg_settings(fake), Scripted(tg_assistant, [reply]), close_assistant=False)
+    async with RunningBot(app):
+        [document] = await exchange(fake, fake.text("导出"), "sendDocument")
+    assert document.params["document"]["filename"] == "预约.csv"
+    assert document.params["document"]["content"] == csv
+    assert fake.calls_to("sendMessage")[-1].text == "导出完成："
+
+
+# ---- webhook ------------------------------------------------------------------------------------------
+
+async def test_webhook_mode_registers_the_hook_and_checks_the_secret(fake, tg_assistant):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/tg/hook"
+    settings = tg_settings(fake, TELEGRAM_WEBHOOK_URL=url, TELEGRAM_WEBHOOK_SECRET="s3cret_-X",
+                           TELEGRAM_WEBHOOK_PORT=str(port))
+    app = build_application(settings, tg_assistant, close_assistant=False)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_webhook(**webhook_kwargs(settings))
+    await app.start()
+    try:
+        assert fake.webhook["url"] == url and fake.webhook["secret_token"] == "s3cret_-X"
+        assert await fake.post_to_webhook(url, fake.command("/start"), secret="wrong") == 403
+        assert await fake.post_to_webhook(url, fake.command("/start"), secret=None) == 403
+        assert await fake.post_to_webhook(url, fake.command("/help"), secret="s3cret_-X") == 200
+        [reply] = await fake.wait_for("sendMessage")
+        assert "/start" in reply.text
+        assert len(fake.calls_to("sendMessage")) == 1
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
