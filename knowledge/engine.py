@@ -21,7 +21,8 @@ from knowledge.segment import Segmenter
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION = 400        # characters read from a question; the rest is ignored
-ANSWER_THRESHOLD = 0.25   # confidence (0-1) from which the bot answers a question about children or law
+ANSWER_THRESHOLD = 0.28   # confidence (0-1) from which the bot answers a question about children or law
+SURE_THRESHOLD = 0.40     # below this the answer says which question it is answering ("您问的可能是…")
 OPEN_THRESHOLD = 0.5      # the same for a question with no sign of being about children or law
 OFFTOPIC_OVERRIDE = 0.6   # an off-topic marker is ignored when the legal match is at least this good
 FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
@@ -143,6 +144,8 @@ class Engine:
             body = self.render.policy(self.kb.policies[top.id])
         else:
             body = self.render.articles([m for m in matches[:2] if m.kind in ("article", "digest")])
+        if confidence < SURE_THRESHOLD:
+            body = self.render.tentative(top) + "\n\n" + body
         return Answer(question, True, False, body, matches, top.kind, suggestions=suggestions,
                       confidence=confidence)
 

@@ -62,6 +62,10 @@ class Renderer:
         lines.append(self._m("not_sure_contact"))
         return "\n".join(lines)
 
+    def tentative(self, top: Match) -> str:
+        """Say which question is being answered when the match is not certain."""
+        return self._m("tentative_faq" if top.kind == "faq" else "tentative_other", title=top.title)
+
     def offtopic(self) -> str:
         return self._m("offtopic")
 
