@@ -64,11 +64,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from chat import console
     from chat.assistant import Assistant
 
-    assistant = Assistant.open(KnowledgeSettings.from_env())
+    assistant = Assistant.open(KnowledgeSettings.from_env(), admins=("cli:local",))
     try:
         return console.run(assistant)
     except KeyboardInterrupt:
         return 0
+    finally:
+        assistant.close()
 
 
 def main(argv: list[str] | None = None) -> int:

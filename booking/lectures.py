@@ -77,6 +77,11 @@ class Lectures:
         with self.store.read() as tx:
             return tx.open_sessions(to_db(now))
 
+    def upcoming_sessions(self, now: datetime) -> list[Session]:
+        """Every session that has not ended yet, whatever its status: what staff manage."""
+        with self.store.read() as tx:
+            return tx.upcoming_sessions(to_db(now))
+
     def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role: str, attendees: int,
                 now: datetime) -> Registration:
         """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code."""

@@ -210,6 +210,10 @@ class Tx:
                          [now])
         return [Session.from_row(r) for r in rows]
 
+    def upcoming_sessions(self, now: str) -> list[Session]:
+        rows = self._all(_SESSION_SELECT + " WHERE s.ends_at >= ? ORDER BY s.starts_at, s.id", [now])
+        return [Session.from_row(r) for r in rows]
+
     def set_session_status(self, session_id: int, status: str) -> None:
         self._update("sessions", "id", session_id, {"status": status})
 

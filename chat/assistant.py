@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable
 
+from booking import BookingDesk, BookingError
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
+from chat.context import FlowContext, shanghai_now
+from chat.lectures import LectureFlow
+from chat.privacy import PrivacyFlow
+from chat.schools import SchoolFlow
+from chat.staff import SessionForm, StaffFlow
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Button, Event, Reply
@@ -15,62 +20,68 @@ from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
 logger = logging.getLogger(__name__)
-
-
-class Flow(Protocol):
-    """A multi-step flow (a form); it owns the user's state while it runs."""
-
-    name: str
-
-    def start(self, event: Event, payload: str = "") -> list[Reply]: ...
-
-    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]: ...
-
-    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]: ...
-
-
-@dataclass
-class Services:
-    engine: Engine
-    state: ChatState
-    texts: Texts
+STAFF_COMMANDS = ("pending", "sessions", "stats", "unanswered", "export")
 
 
 class Assistant:
-    """Transport-neutral bot: `handle(event)` returns the replies to show."""
+    """Transport-neutral bot: `handle(event)` returns the replies for the user who acted;
+    messages for other people (waitlist promotions, staff alerts, decisions) collect in the outbox."""
 
-    def __init__(self, services: Services, flows: dict[str, Flow] | None = None,
-                 commands: dict[str, str] | None = None):
-        self.engine, self.state, self.texts = services.engine, services.state, services.texts
-        self.laws = LawIndex(self.engine)
-        self.asking = AskFlow(self.engine, self.state, self.texts, self.laws)
-        self.browse = BrowseFlow(self.engine, self.texts, self.laws)
-        self.flows: dict[str, Flow] = flows or {}
-        self.flow_commands: dict[str, str] = commands or {}  # command -> flow name, e.g. book -> school
+    def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
+                 admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now):
+        self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
+        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days)
+        self.laws = LawIndex(engine)
+        self.asking = AskFlow(engine, state, texts, self.laws)
+        self.browse = BrowseFlow(engine, texts, self.laws)
+        self.privacy = PrivacyFlow(self.ctx, self._resume)
+        self.lectures = LectureFlow(self.ctx, self.privacy)
+        self.schools = SchoolFlow(self.ctx, self.privacy)
+        self.sessions = SessionForm(self.ctx)
+        self.staff = StaffFlow(self.ctx, self.sessions)
+        self.flows = {f.name: f for f in (self.privacy, self.lectures, self.schools, self.sessions, self.staff)}
 
     @classmethod
-    def open(cls, settings: KnowledgeSettings, state_path: Path | None = None) -> "Assistant":
+    def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
+             data_dir: Path | None = None) -> "Assistant":
+        """Open the knowledge base, chat state and bookings under the data folder."""
+        data = data_dir or settings.data_dir
         engine = Engine.open(settings)
-        state = ChatState(state_path or settings.data_dir / "chat.sqlite")
-        return cls(Services(engine, state, Texts(settings.content_dir)))
+        return cls(engine, ChatState(data / "chat.sqlite"), Texts(settings.content_dir),
+                   BookingDesk(data / "bookings.sqlite", settings.content_dir), admins, retention_days)
 
-    def add_flow(self, flow: Flow, *commands: str) -> None:
-        self.flows[flow.name] = flow
-        for command in commands:
-            self.flow_commands[command] = flow.name
+    def close(self) -> None:
+        self.state.close()
+        self.desk.close()
 
-    # ---- entry points -----------------------------------------------------------------------
+    def take_outbox(self) -> list[tuple[str, Reply]]:
+        """Messages for other users produced by the last actions; the channel delivers them."""
+        items, self.ctx.outbox[:] = list(self.ctx.outbox), []
+        return items
+
+    def reminders(self) -> list[tuple[str, Reply, Callable[[], None]]]:
+        """Due reminders as (user, reply, acknowledge); call acknowledge once delivered."""
+        return self.lectures.reminders() + self.schools.reminders()
+
+    def purge(self) -> object:
+        """Blank personal details of past sessions and bookings older than the retention period."""
+        return self.desk.purge_past(self.ctx.now(), self.ctx.retention_days)
+
+    # ---- entry point ----------------------------------------------------------------------------
     def handle(self, event: Event) -> list[Reply]:
-        """Every update from every channel comes through here."""
-        if event.command:
-            return self._command(event)
-        if event.button:
-            return self._button(event)
-        current = self.state.get(event.user)
-        if current and current[0] in self.flows:
-            flow, step, data = current
-            return self.flows[flow].on_text(event, step, data)
-        return [self.asking.ask(event.text)]
+        """Every update from every channel comes through here; domain errors become replies."""
+        try:
+            if event.command:
+                return self._command(event)
+            if event.button:
+                return self._button(event)
+            current = self.state.get(event.user)
+            if current and current[0] in self.flows:
+                flow, step, data = current
+                return self.flows[flow].on_text(event, step, data)
+            return [self.asking.ask(event.text)]
+        except BookingError as error:
+            return [Reply(str(error))]
 
     def main_menu(self) -> list[list[Button]]:
         t = self.texts
@@ -78,66 +89,74 @@ class Assistant:
                 [Button(t("btn_law"), "menu:law"), Button(t("btn_hotline"), "menu:hotline")],
                 [Button(t("btn_lectures"), "menu:lectures"), Button(t("btn_book"), "menu:book")]]
 
+    def _resume(self, event: Event, target: str) -> list[Reply]:
+        """Continue what the user was doing before the consent notice."""
+        return self._button(Event(user=event.user, button=target, is_admin=event.is_admin))
+
     def _command(self, event: Event) -> list[Reply]:
         name = event.command
+        simple: dict[str, Callable[[], list[Reply]]] = {
+            "help": lambda: [Reply(self.texts.help(event.is_admin))],
+            "topics": lambda: [self.browse.topic_menu()],
+            "hotline": lambda: [self.browse.hotline()],
+            "lectures": lambda: self.lectures.start(event),
+            "book": lambda: self.schools.start(event),
+            "my": lambda: self.lectures.mine(event),
+            "privacy": lambda: self.privacy.show(event),
+            "forget": lambda: self.privacy.confirm_forget(event),
+        }
         if name == "start":
-            payload = event.args[0] if event.args else ""
-            flow, _, rest = payload.partition("_")
-            if flow in self.flows:
-                self.state.clear(event.user)
-                return self.flows[flow].start(event, rest)
-            return [Reply(self.texts("start"), self.main_menu())]
-        if name == "help":
-            return [Reply(self.texts.help(event.is_admin))]
+            return self._start(event)
         if name == "cancel":
             had = self.state.get(event.user)
             self.state.clear(event.user)
             return [Reply(self.texts("cancelled" if had else "nothing_to_cancel"))]
-        if name == "topics":
-            return [self.browse.topic_menu()]
-        if name == "hotline":
-            return [self.browse.hotline()]
         if name == "law":
-            if event.args:
-                return [self.asking.ask(" ".join(event.args) if any(not a.isdigit() for a in event.args)
-                                        else f"未保法第{event.args[0]}条")]
-            return [self.browse.law_menu()]
-        if name in self.flow_commands:
-            self.state.clear(event.user)
-            return self.flows[self.flow_commands[name]].start(event)
+            return self._law(event)
+        if name in STAFF_COMMANDS:
+            return self.staff.command(event)
+        if name in simple:
+            if name in ("lectures", "book"):
+                self.state.clear(event.user)
+            return simple[name]()
         return [Reply(self.texts("unknown_command"))]
+
+    def _start(self, event: Event) -> list[Reply]:
+        """/start, or a deep link such as /start lec_12 that opens a lecture directly."""
+        payload = event.args[0] if event.args else ""
+        flow, _, rest = payload.partition("_")
+        if flow == "lec":
+            return self.lectures.start(event, rest)
+        if flow == "book":
+            return self.schools.start(event)
+        return [Reply(self.texts("start"), self.main_menu())]
+
+    def _law(self, event: Event) -> list[Reply]:
+        if not event.args:
+            return [self.browse.law_menu()]
+        text = " ".join(event.args)
+        return [self.asking.ask(f"未保法第{text}条" if text.isdigit() else text)]
 
     def _button(self, event: Event) -> list[Reply]:
         data = event.button
-        prefix = data.split(":", 1)[0]
+        prefix, _, rest = data.partition(":")
         if prefix == "menu":
-            target = data.split(":", 1)[1]
-            if target == "ask":
+            if rest == "ask":
                 return [Reply(self.texts("ask_prompt"))]
-            if target == "law":
-                return [self.browse.law_menu(edit=True)]
-            if target == "topics":
-                return [self.browse.topic_menu(edit=True)]
-            if target == "hotline":
-                return [self.browse.hotline()]
-            return self._command(Event(user=event.user, command=target, is_admin=event.is_admin))
-        if prefix == "art":
-            return [self.asking.article(data)]
-        if prefix == "faq":
-            return [self.asking.faq(data.split(":", 1)[1])]
-        if prefix == "fb":
-            return [self.asking.feedback(data)]
-        if data == "law:menu":
-            return [self.browse.law_menu(edit=True)]
-        if prefix == "law":
-            return [self.browse.law(data)]
-        if data == "top:menu":
-            return [self.browse.topic_menu(edit=True)]
-        if prefix == "top":
-            return [self.browse.topic(data)]
-        for flow in self.flows.values():
-            if prefix == flow.name:
-                current = self.state.get(event.user)
-                step, state = (current[1], current[2]) if current and current[0] == flow.name else ("", {})
-                return flow.on_button(event, step, state)
+            if rest in ("law", "topics"):
+                return [self.browse.law_menu(edit=True) if rest == "law" else self.browse.topic_menu(edit=True)]
+            return self._command(Event(user=event.user, command=rest, is_admin=event.is_admin))
+        routes: dict[str, Callable[[], list[Reply]]] = {
+            "art": lambda: [self.asking.article(data)],
+            "faq": lambda: [self.asking.faq(rest)],
+            "fb": lambda: [self.asking.feedback(data)],
+            "law": lambda: [self.browse.law_menu(edit=True) if rest == "menu" else self.browse.law(data)],
+            "top": lambda: [self.browse.topic_menu(edit=True) if rest == "menu" else self.browse.topic(data)],
+        }
+        if prefix in routes:
+            return routes[prefix]()
+        if prefix in self.flows:
+            current = self.state.get(event.user)
+            step, state = (current[1], current[2]) if current and current[0] == prefix else ("", {})
+            return self.flows[prefix].on_button(event, step, state)
         return [Reply(self.texts("stale_button"))]

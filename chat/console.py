@@ -25,10 +25,20 @@ def show(replies: list[Reply], out: TextIO) -> list[str]:
     return choices
 
 
-def run(assistant: Assistant, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str = "cli:local") -> int:
-    """Chat until end of input or 'exit'; a bare number presses the matching button."""
+def deliver(assistant: Assistant, out: TextIO) -> None:
+    """Show messages meant for other users (promotions, staff alerts) so a local trial sees them too."""
+    for user, reply in assistant.take_outbox():
+        out.write(f"📨 [发给 {user} 的消息]\n")
+        show([reply], out)
+
+
+def run(assistant: Assistant, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str = "cli:local",
+        is_admin: bool = True) -> int:
+    """Chat until end of input or 'exit'; a bare number presses the matching button.
+
+    The person at this terminal operates the machine, so staff commands are open to them."""
     out.write("普法助手（终端模式）。输入问题后回车；输入按钮前的数字即可点按钮；/help 查看命令；exit 退出。\n\n")
-    choices = show(assistant.handle(Event(user=user, command="start")), out)
+    choices = show(assistant.handle(Event(user=user, command="start", is_admin=is_admin)), out)
     while True:
         out.write(PROMPT)
         out.flush()
@@ -40,7 +50,8 @@ def run(assistant: Assistant, stdin: TextIO = sys.stdin, out: TextIO = sys.stdou
         if text.lower() in ("exit", "quit", "退出"):
             return 0
         if text.isdigit() and 1 <= int(text) <= len(choices):
-            event = Event(user=user, button=choices[int(text) - 1])
+            event = Event(user=user, button=choices[int(text) - 1], is_admin=is_admin)
         else:
-            event = Event.parse_text(user, text)
+            event = Event.parse_text(user, text, is_admin)
         choices = show(assistant.handle(event), out)
+        deliver(assistant, out)

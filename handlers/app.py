@@ -65,6 +65,7 @@ def build_application(settings: TelegramSettings, assistant: Assistant, *,
 
 
 def _post_init(services: dict, admin_ids: frozenset[int]) -> Callable[[Application], Awaitable[None]]:
+    """The post_init hook, bound to this bot's services."""
     async def post_init(app: Application) -> None:
         """Hand the services to the callbacks (again, in case persistence replaced bot_data) and set the menu."""
         app.bot_data.update(services)
@@ -73,6 +74,7 @@ def _post_init(services: dict, admin_ids: frozenset[int]) -> Callable[[Applicati
 
 
 def _post_shutdown(assistant: Assistant, close: bool) -> Callable[[Application], Awaitable[None]]:
+    """The post_shutdown hook, bound to this bot's assistant."""
     async def post_shutdown(app: Application) -> None:
         """Close the assistant's chat-state database so its last writes are checkpointed."""
         if close:
@@ -84,16 +86,13 @@ async def set_command_menu(bot, commands: list[Command], admin_ids: frozenset[in
     """Public commands for everyone; public and staff commands in each admin's own chat."""
     public = [BotCommand(c.command, c.description) for c in commands if not c.admin]
     everything = [BotCommand(c.command, c.description) for c in commands]
-    try:
-        await bot.set_my_commands(public)
-    except TelegramError as exc:
-        logger.warning("could not set the command menu: %s", exc.message)
-        return
-    for admin in sorted(admin_ids):
+    menus = [(public, None)] + [(everything, BotCommandScopeChat(admin)) for admin in sorted(admin_ids)]
+    for menu, scope in menus:
         try:
-            await bot.set_my_commands(everything, scope=BotCommandScopeChat(admin))
-        except TelegramError as exc:  # "chat not found" until that admin has started the bot once
-            logger.warning("could not set the staff menu for admin %s: %s", admin, exc.message)
+            await bot.set_my_commands(menu, scope=scope)
+        except TelegramError as exc:  # e.g. "chat not found" until that admin has started the bot once
+            logger.warning("could not set the command menu for %s: %s", scope.chat_id if scope else "everyone",
+                           exc.message)
 
 
 def polling_kwargs() -> dict:

@@ -34,14 +34,17 @@ ADDRESSED = Addressed(name="Addressed")
 
 
 def assistant(context: ContextTypes.DEFAULT_TYPE) -> Assistant:
+    """The Assistant that build_application put in bot_data."""
     return context.bot_data["assistant"]
 
 
 def user_key(update: Update) -> str:
+    """The channel-neutral user key, e.g. "tg:12345"."""
     return f"tg:{update.effective_user.id}"
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True for users listed in TELEGRAM_ADMIN_IDS."""
     return update.effective_user.id in context.bot_data["admin_ids"]
 
 

@@ -33,6 +33,7 @@ class Target:
         return cls(chat.id, thread, quote)
 
     def send_kwargs(self, first: bool) -> dict:
+        """chat_id and topic for every message; the quote only on the first one."""
         kwargs: dict = {"chat_id": self.chat_id}
         if self.thread_id is not None:
             kwargs["message_thread_id"] = self.thread_id

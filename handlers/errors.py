@@ -20,7 +20,10 @@ def describe(update: object) -> str:
         return repr(update)[:200]
     user, chat = update.effective_user, update.effective_chat
     message = update.effective_message
-    text = update.callback_query.data if update.callback_query else (message.text or message.caption) if message else None
+    if update.callback_query:
+        text = update.callback_query.data
+    else:
+        text = (message.text or message.caption) if message else None
     return (f"update {update.update_id} chat={chat.type if chat else '-'} user={user.id if user else '-'} "
             f"text={mask_personal(text or '')[:200]!r}")
 

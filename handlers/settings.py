@@ -60,9 +60,8 @@ class TelegramSettings:
                    webhook_url=webhook_url,
                    webhook_secret=_secret(env.get("TELEGRAM_WEBHOOK_SECRET", ""), webhook_url),
                    webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
-                   webhook_port=_integer("TELEGRAM_WEBHOOK_PORT", env.get("TELEGRAM_WEBHOOK_PORT", ""), 8443, 1, 65535),
-                   rate_limit_per_minute=_integer("RATE_LIMIT_PER_MINUTE", env.get("RATE_LIMIT_PER_MINUTE", ""),
-                                                  20, 0, 10_000))
+                   webhook_port=_integer(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
+                   rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 20, 0, 10_000))
 
     @property
     def webhook_path(self) -> str:
@@ -72,7 +71,8 @@ class TelegramSettings:
 
 def _token(value: str) -> str:
     if not value:
-        raise SettingsError("没有设置 TELEGRAM_BOT_TOKEN：请在环境变量或 .env 文件中填写 @BotFather 给您的机器人令牌。")
+        raise SettingsError("没有设置 TELEGRAM_BOT_TOKEN：请在环境变量或 .env 文件中"
+                            "填写 @BotFather 给您的机器人令牌。")
     if not _TOKEN.fullmatch(value):
         raise SettingsError("TELEGRAM_BOT_TOKEN 格式不对：应为 @BotFather 给出的「数字:字母串」形式，"
                             "例如 123456789:AAE…（为安全起见，这里不显示您填写的内容）。")
@@ -94,9 +94,11 @@ def _proxy(value: str) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
-        raise SettingsError("TELEGRAM_PROXY 不是有效的代理地址：应形如 http://127.0.0.1:7890 或 socks5://127.0.0.1:1080。")
+        raise SettingsError("TELEGRAM_PROXY 不是有效的代理地址："
+                            "应形如 http://127.0.0.1:7890 或 socks5://127.0.0.1:1080。")
     if parts.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
-        raise SettingsError("TELEGRAM_PROXY 使用 socks 代理，需要先安装：pip install \"python-telegram-bot[socks]\"。")
+        raise SettingsError("TELEGRAM_PROXY 使用 socks 代理，需要先安装："
+                            "pip install \"python-telegram-bot[socks]\"。")
     return value
 
 
@@ -108,7 +110,8 @@ def _admin_ids(value: str) -> frozenset[int]:
             continue
         if not re.fullmatch(r"-?\d+", item):
             raise SettingsError(f"TELEGRAM_ADMIN_IDS 中的「{item}」不是数字用户 ID。"
-                                "请填写用英文逗号分隔的数字，例如 12345678,87654321（可向 @userinfobot 查询自己的 ID）。")
+                                "请填写用英文逗号分隔的数字，例如 12345678,87654321"
+                                "（可向 @userinfobot 查询自己的 ID）。")
         ids.add(int(item))
     return frozenset(ids)
 
@@ -119,7 +122,8 @@ def _webhook_url(value: str, local_server: bool) -> str | None:
     parts = urlsplit(value)
     allowed = ("https", "http") if local_server else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
-        raise SettingsError(f"TELEGRAM_WEBHOOK_URL 必须是 https:// 开头的公网地址（Telegram 只向 HTTPS 推送），现在是：{value}")
+        raise SettingsError("TELEGRAM_WEBHOOK_URL 必须是 https:// 开头的公网地址（Telegram 只向 HTTPS 推送），"
+                            f"现在是：{value}")
     return value
 
 
@@ -130,11 +134,13 @@ def _secret(value: str, webhook_url: str | None) -> str | None:
                                 "用来确认请求确实来自 Telegram。")
         return None
     if not _SECRET.fullmatch(value):
-        raise SettingsError("TELEGRAM_WEBHOOK_SECRET 只能由 1–256 个英文字母、数字、下划线 _ 或减号 - 组成。")
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET 只能由 1–256 个英文字母、数字、"
+                            "下划线 _ 或减号 - 组成。")
     return value
 
 
-def _integer(name: str, value: str, default: int, low: int, high: int) -> int:
+def _integer(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = env.get(name, "")
     if not value:
         return default
     if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:

@@ -92,6 +92,15 @@ async def test_polling_survives_a_failing_get_updates(tg):
     await exchange(tg, tg.command("/help"))
 
 
+async def test_the_bot_starts_even_when_the_staff_menu_cannot_be_set(fake, tg_assistant, log_errors):
+    fake.fail("setMyCommands", 400, "Bad Request: chat not found", times=2)
+    app = build_application(tg_settings(fake), tg_assistant, close_assistant=False)
+    async with RunningBot(app):
+        await exchange(fake, fake.command("/help"))
+    assert [c.status for c in fake.attempts("setMyCommands")] == [400, 400]
+    assert any("command menu" in r.getMessage() for r in log_errors.records if r.levelno == logging.WARNING)
+
+
 async def test_an_answer_callback_failure_does_not_lose_the_reply(tg, tg_assistant):
     [menu] = await exchange(tg, tg.command("/start"))
     tg.fail("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")

@@ -1,0 +1,43 @@
+"""What every booking-side flow shares: state, wording, the booking desk, a clock and an outbox."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from booking import BookingDesk
+from chat.state import ChatState
+from chat.texts import Texts
+from chat.types import Reply
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai_now() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+def when_text(start: datetime, end: datetime | None = None) -> str:
+    """2026年12月15日 14:00–15:30, in Shanghai time."""
+    start = start.astimezone(SHANGHAI)
+    text = f"{start.year}年{start.month}月{start.day}日 {start:%H:%M}"
+    return text + (f"–{end.astimezone(SHANGHAI):%H:%M}" if end else "")
+
+
+@dataclass
+class FlowContext:
+    state: ChatState
+    texts: Texts
+    desk: BookingDesk
+    clock: Callable[[], datetime] = shanghai_now
+    admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
+    retention_days: int = 90
+    outbox: list[tuple[str, Reply]] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def notify(self, user: str, reply: Reply) -> None:
+        """Queue a message for someone other than the current user; the channel delivers it."""
+        self.outbox.append((user, reply))

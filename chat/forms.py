@@ -1,0 +1,144 @@
+"""A form engine shared by every multi-step flow: ask each field, validate it, review, edit, submit.
+
+State lives in ChatState (SQLite), so a user half-way through a form continues after a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from booking import BookingError
+from chat.state import ChatState
+from chat.texts import Texts
+from chat.types import Button, Event, Reply
+
+REVIEW = "review"
+
+
+@dataclass
+class Field:
+    name: str
+    label: str                                     # shown on the review screen
+    prompt: str                                    # what the bot asks
+    parse: Callable[[str, dict], Any]              # raw text, answers so far -> value; raises BookingError
+    choices: Callable[[dict], list[tuple[str, str]]] | None = None  # (label, raw value) buttons
+    when: Callable[[dict], bool] | None = None     # ask only when this holds
+    show: Callable[[Any], str] = str
+    skippable: bool = False
+
+
+def to_json(value: Any) -> Any:
+    """Form values as JSON: dates become ISO strings, tuples lists."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
+
+
+class FormFlow:
+    """Subclasses declare `name` and `fields`, and implement `submit(event, values)`."""
+
+    name = "form"
+    fields: list[Field] = []
+
+    def __init__(self, state: ChatState, texts: Texts):
+        self.state, self.texts = state, texts
+
+    # ---- hooks --------------------------------------------------------------------------------
+    def submit(self, event: Event, values: dict) -> list[Reply]:
+        raise NotImplementedError
+
+    def title(self, values: dict) -> str:
+        return self.texts("form_review_title")
+
+    # ---- Flow protocol --------------------------------------------------------------------------
+    def begin(self, event: Event, values: dict) -> list[Reply]:
+        """Start the form with some answers already known (e.g. the chosen session)."""
+        return self._advance(event.user, dict(values), [])
+
+    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
+        if step == REVIEW:
+            return [self._review(data, self.texts("form_use_buttons"))]
+        field = self._field(step)
+        if field is None:
+            self.state.clear(event.user)
+            return [Reply(self.texts("stale_button"))]
+        return self._answer(event.user, field, event.text, data)
+
+    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
+        _, action, *rest = event.button.split(":")
+        if not step and action != "cancel":  # a button from a form that has ended or was never started
+            return [Reply(self.texts("form_expired"))]
+        if action == "cancel":
+            self.state.clear(event.user)
+            return [Reply(self.texts("cancelled"), edit=True)]
+        if action == "pick" and len(rest) == 2 and (field := self._field(rest[0])) and step == field.name:
+            options = field.choices(data) if field.choices else []
+            index = int(rest[1]) if rest[1].isdigit() else -1
+            if not 0 <= index < len(options):
+                return [Reply(self.texts("stale_button"))]
+            return self._answer(event.user, field, options[index][1], data)
+        if action == "skip" and (field := self._field(step)) and field.skippable:
+            return self._answer(event.user, field, "", data)
+        if action == "edit" and rest and (field := self._field(rest[0])):
+            data["_editing"] = True
+            self.state.put(event.user, self.name, field.name, data)
+            return [self._prompt(field, data)]
+        if action == "ok" and step == REVIEW:
+            values = {k: v for k, v in data.items() if not k.startswith("_")}
+            try:
+                replies = self.submit(event, values)
+            except BookingError as error:
+                return [Reply(str(error)), self._review(data)]
+            self.state.clear(event.user)
+            return replies
+        return [Reply(self.texts("stale_button"))]
+
+    # ---- internals --------------------------------------------------------------------------------
+    def _field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def _answer(self, user: str, field: Field, raw: str, data: dict) -> list[Reply]:
+        try:
+            value = field.parse(raw, data)
+        except BookingError as error:  # a clear message and a second chance; nothing is lost
+            return [Reply(str(error)), self._prompt(field, data)]
+        data[field.name] = to_json(value)
+        return self._advance(user, data, [])
+
+    def _advance(self, user: str, data: dict, replies: list[Reply]) -> list[Reply]:
+        pending = [f for f in self.fields if (f.when is None or f.when(data)) and f.name not in data]
+        if pending:  # next unanswered field (also after an edit made a new one necessary)
+            self.state.put(user, self.name, pending[0].name, data)
+            return replies + [self._prompt(pending[0], data)]
+        data.pop("_editing", None)
+        self.state.put(user, self.name, REVIEW, data)
+        return replies + [self._review(data)]
+
+    def _prompt(self, field: Field, data: dict) -> Reply:
+        rows: list[list[Button]] = []
+        if field.choices:
+            buttons = [Button(label, f"{self.name}:pick:{field.name}:{i}")
+                       for i, (label, _) in enumerate(field.choices(data))]
+            rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+        extra = [Button(self.texts("btn_skip"), f"{self.name}:skip")] if field.skippable else []
+        rows.append(extra + [Button(self.texts("btn_cancel"), f"{self.name}:cancel")])
+        return Reply(field.prompt, rows)
+
+    def _review(self, data: dict, note: str = "") -> Reply:
+        lines = [self.title(data)]
+        for field in self.fields:
+            if (field.when is None or field.when(data)) and field.name in data:
+                value = data[field.name]
+                lines.append(f"· {field.label}：{field.show(value) if value not in ('', [], None) else '—'}")
+        if note:
+            lines.append(note)
+        edit = [Button(self.texts("btn_edit", label=f.label), f"{self.name}:edit:{f.name}")
+                for f in self.fields if (f.when is None or f.when(data)) and f.name in data]
+        rows = [edit[i:i + 2] for i in range(0, len(edit), 2)]
+        rows.append([Button(self.texts("btn_submit"), f"{self.name}:ok"),
+                     Button(self.texts("btn_cancel"), f"{self.name}:cancel")])
+        return Reply("\n".join(lines), rows)
+

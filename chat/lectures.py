@@ -1,0 +1,160 @@
+"""Public lectures: list sessions, sign up (with guardian consent under 14), waitlist, /my and cancel."""
+from __future__ import annotations
+
+from booking import BookingError, session_ics
+from booking.models import CONFIRMED, ROLES, Registration, Session
+from booking.phones import display_phone, normalize_phone
+from booking.validation import attendee_count, check_role, person_name
+from chat.context import FlowContext, when_text
+from chat.forms import Field, FormFlow
+from chat.texts import Texts
+from chat.types import Attachment, Button, Event, Reply
+
+YES, NO = "是", "否"
+
+
+def promoted_notice(texts: Texts, reg: Registration) -> Reply:
+    """Tell someone from the waitlist that they now have a seat."""
+    s = reg.session
+    return Reply(texts("promoted", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at), venue=s.venue),
+                 attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))
+
+
+def _guardian_ok(raw: str, data: dict) -> str:
+    if raw != "同意":
+        raise BookingError("需要监护人本人确认同意后才能报名，请点「我是监护人，同意」。")
+    return "同意"
+
+
+def _yes_no(raw: str, data: dict) -> str:
+    text = raw.strip()
+    if text in (YES, "是的", "对", "未满"):
+        return YES
+    if text in (NO, "不是", "已满"):
+        return NO
+    raise BookingError("请点「是」或「否」。")
+
+
+class LectureFlow(FormFlow):
+    """/lectures and /my; sign-up is a form whose answers survive a restart."""
+
+    name = "lec"
+
+    def __init__(self, ctx: FlowContext, gate):
+        super().__init__(ctx.state, ctx.texts)
+        self.ctx, self.gate = ctx, gate
+        t = ctx.texts
+        student = lambda d: d.get("role") == "学生"
+        under14 = lambda d: student(d) and d.get("under14") == YES
+        self.fields = [
+            Field("name", t("label_name"), t("ask_name"), lambda raw, d: person_name(raw)),
+            Field("role", t("label_role"), t("ask_role"), lambda raw, d: check_role(raw),
+                  choices=lambda d: [(r, r) for r in ROLES]),
+            Field("under14", t("label_under14"), t("ask_under14"), _yes_no, choices=lambda d: [(YES, YES), (NO, NO)],
+                  when=student),
+            Field("guardian_name", t("label_guardian_name"), t("ask_guardian_name"),
+                  lambda raw, d: person_name(raw, "guardian_name"), when=under14),
+            Field("phone", t("label_phone"), t("ask_phone"), lambda raw, d: normalize_phone(raw), show=display_phone),
+            Field("guardian_ok", t("label_guardian_ok"), t("ask_guardian_ok"), _guardian_ok,
+                  choices=lambda d: [(t("btn_guardian_ok"), "同意")], when=under14),
+            Field("attendees", t("label_attendees"), t("ask_attendees"), lambda raw, d: attendee_count(raw),
+                  choices=lambda d: [(str(n), str(n)) for n in range(1, 6)]),
+        ]
+
+    # ---- listing ----------------------------------------------------------------------------------
+    def start(self, event: Event, payload: str = "") -> list[Reply]:
+        """/lectures, or a deep link straight to one session (/start lec_<id>)."""
+        if payload.isdigit():
+            return [self._detail(int(payload))]
+        sessions = self.ctx.desk.lectures.open_sessions(self.ctx.now())
+        if not sessions:
+            return [Reply(self.texts("lectures_none"))]
+        rows = [[Button(f"{when_text(s.starts_at)} {s.title}"[:60], f"lec:view:{s.id}")] for s in sessions[:20]]
+        return [Reply(self.texts("lectures_header"), rows)]
+
+    def _detail(self, session_id: int, edit: bool = False) -> Reply:
+        try:
+            s = self.ctx.desk.lectures.get_session(session_id)
+        except BookingError:
+            return Reply(self.texts("session_gone"))
+        if s.status != "open":
+            return Reply(self.texts("session_gone"))
+        text = self.texts("lecture_detail", title=s.title, when=when_text(s.starts_at, s.ends_at), venue=s.venue,
+                          street=s.street, audience=s.audience, capacity=s.capacity, left=s.seats_left,
+                          deadline=when_text(s.deadline))
+        label = self.texts("btn_join" if s.seats_left else "btn_join_waitlist")
+        return Reply(text, [[Button(label, f"lec:join:{s.id}")]], edit=edit)
+
+    def title(self, values: dict) -> str:
+        try:
+            return self.texts("signup_title", title=self.ctx.desk.lectures.get_session(values["session_id"]).title)
+        except BookingError:
+            return self.texts("form_review_title")
+
+    # ---- buttons ----------------------------------------------------------------------------------
+    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
+        _, action, *rest = event.button.split(":")
+        arg = rest[0] if rest else ""
+        if action == "view" and arg.isdigit():
+            return [self._detail(int(arg), edit=True)]
+        if action == "join" and arg.isdigit():
+            if not self.gate.has_consent(event.user):
+                return self.gate.ask(f"lec:join:{arg}")
+            return self.begin(event, {"session_id": int(arg)})
+        if action == "drop" and arg:
+            return [Reply(self.texts("drop_confirm", ref=arg), [[Button(self.texts("btn_drop_yes"), f"lec:dropok:{arg}"),
+                                                                 Button(self.texts("btn_cancel"), "lec:noop")]])]
+        if action == "dropok" and arg:
+            return self._drop(event, arg)
+        if action == "noop":
+            return [Reply(self.texts("cancelled"), edit=True)]
+        return super().on_button(event, step, data)
+
+    def _drop(self, event: Event, ref: str) -> list[Reply]:
+        try:
+            _, promoted = self.ctx.desk.lectures.cancel_registration(ref, event.user, self.ctx.now())
+        except BookingError as error:
+            return [Reply(str(error))]
+        for reg in promoted:
+            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg))
+        return [Reply(self.texts("dropped", ref=ref), edit=True)]
+
+    # ---- submit -----------------------------------------------------------------------------------
+    def submit(self, event: Event, values: dict) -> list[Reply]:
+        name = values["name"]
+        if values.get("guardian_name"):
+            name = f"{name}（监护人：{values['guardian_name']}，已同意）"
+        reg = self.ctx.desk.lectures.sign_up(values["session_id"], event.user, name, values["phone"], values["role"],
+                                             int(values["attendees"]), self.ctx.now())
+        s: Session = reg.session or self.ctx.desk.lectures.get_session(reg.session_id)
+        if reg.status != CONFIRMED:
+            return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]
+        text = self.texts("signup_confirmed", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
+                          venue=s.venue)
+        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))]
+
+    # ---- /my and reminders -------------------------------------------------------------------------
+    def mine(self, event: Event) -> list[Reply]:
+        desk, rows, lines = self.ctx.desk, [], []
+        for reg in desk.lectures.my_registrations(event.user):
+            s = reg.session
+            lines.append(self.texts("my_registration", ref=reg.ref, title=s.title, when=when_text(s.starts_at),
+                                    status=reg.status_label))
+            if reg.status != "cancelled" and s.starts_at > self.ctx.now():
+                rows.append([Button(self.texts("btn_drop", ref=reg.ref), f"lec:drop:{reg.ref}")])
+        for booking in desk.schools.for_user(event.user):
+            program = desk.catalog.program(booking.request.program_id)
+            lines.append(self.texts("my_booking", ref=booking.ref, school=booking.request.school,
+                                    program=program.title if program else "", status=booking.decision_text))
+        if not lines:
+            return [Reply(self.texts("my_none"))]
+        return [Reply(self.texts("my_header") + "\n" + "\n".join(lines), rows)]
+
+    def reminders(self) -> list[tuple[str, Reply, object]]:
+        """Due day-before reminders as (user, reply, acknowledge) — acknowledge after delivery."""
+        due = []
+        for reg, s in self.ctx.desk.lectures.due_reminders(self.ctx.now()):
+            reply = Reply(self.texts("reminder_lecture", title=s.title, when=when_text(s.starts_at, s.ends_at),
+                                     venue=s.venue, ref=reg.ref))
+            due.append((reg.user_key, reply, lambda reg_id=reg.id: self.ctx.desk.lectures.mark_reminded(reg_id)))
+        return due

@@ -1,0 +1,77 @@
+"""Consent before any personal detail, /privacy to see what is held, /forget to delete it."""
+from __future__ import annotations
+
+from booking.phones import display_phone
+from chat.context import FlowContext, when_text
+from chat.lectures import promoted_notice
+from chat.types import Button, Event, Reply
+
+CONSENT_KEY = "consent"
+
+
+class PrivacyFlow:
+    """The bot practises what it teaches: notice, consent, access and deletion."""
+
+    name = "privacy"
+
+    def __init__(self, ctx: FlowContext, resume):
+        self.ctx, self.texts = ctx, ctx.texts
+        self.resume = resume  # callable(event, target) -> replies, continues the flow that asked for consent
+
+    def notice(self) -> str:
+        return self.texts("privacy_notice", days=self.ctx.retention_days)
+
+    def has_consent(self, user: str) -> bool:
+        return self.ctx.state.setting(user, CONSENT_KEY) is not None
+
+    def ask(self, target: str) -> list[Reply]:
+        """Show the notice; agreeing continues with `target` (e.g. 'lec:join:3')."""
+        return [Reply(self.notice(), [[Button(self.texts("btn_agree"), f"privacy:agree:{target}"[:64]),
+                                      Button(self.texts("btn_disagree"), "privacy:no")]])]
+
+    def start(self, event: Event, payload: str = "") -> list[Reply]:
+        return self.show(event)
+
+    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
+        self.ctx.state.clear(event.user)
+        return [Reply(self.texts("cancelled"))]
+
+    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
+        parts = event.button.split(":", 2)
+        if parts[1] == "agree" and len(parts) == 3:
+            self.ctx.state.set_setting(event.user, CONSENT_KEY, self.ctx.now().isoformat(timespec="seconds"))
+            return self.resume(event, parts[2])
+        if parts[1] == "no":
+            return [Reply(self.texts("consent_declined"), edit=True)]
+        if parts[1] == "forget":
+            return self.forget(event)
+        return [Reply(self.texts("stale_button"))]
+
+    def show(self, event: Event) -> list[Reply]:
+        """/privacy: the notice and everything held under this user's key."""
+        desk, user = self.ctx.desk, event.user
+        lines = []
+        consent = self.ctx.state.setting(user, CONSENT_KEY)
+        if consent:
+            lines.append(self.texts("privacy_consent_line", when=consent.replace("T", " ")))
+        for reg in desk.lectures.my_registrations(user):
+            lines.append(self.texts("privacy_registration_line", ref=reg.ref, title=reg.session.title,
+                                    name=reg.name, phone=display_phone(reg.phone), status=reg.status_label))
+        for booking in desk.schools.for_user(user):
+            r = booking.request
+            lines.append(self.texts("privacy_booking_line", ref=booking.ref, school=r.school, name=r.contact_name,
+                                    phone=display_phone(r.phone), status=booking.status))
+        held = self.texts("privacy_held_header") + "\n" + "\n".join(lines) if lines else self.texts("privacy_held_none")
+        return [Reply(self.notice() + "\n\n" + held)]
+
+    def confirm_forget(self, event: Event) -> list[Reply]:
+        """/forget asks once more before deleting."""
+        return [Reply(self.texts("forget_confirm"), [[Button(self.texts("btn_forget_yes"), "privacy:forget"),
+                                                     Button(self.texts("btn_cancel"), "privacy:no")]])]
+
+    def forget(self, event: Event) -> list[Reply]:
+        promoted = self.ctx.desk.forget_user(event.user, self.ctx.now())
+        self.ctx.state.forget(event.user)
+        for reg in promoted:
+            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg))
+        return [Reply(self.texts("forget_done"), edit=True)]

@@ -1,0 +1,240 @@
+"""Office staff tools: review school bookings, run lecture sessions, statistics, unanswered questions, CSV."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta
+
+from booking import AlreadyDecided, BookingError, booking_ics, registrations_csv, school_bookings_csv
+from booking.dates import label as date_label
+from booking.phones import display_phone
+from chat.context import SHANGHAI, FlowContext, when_text
+from chat.forms import Field, FormFlow
+from chat.lectures import promoted_notice
+from chat.schools import summary
+from chat.types import Attachment, Button, Event, Reply
+
+_DATETIME = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})\s*$")
+
+
+def parse_datetime(raw: str, data: dict) -> str:
+    match = _DATETIME.match(raw or "")
+    if not match:
+        raise BookingError("时间格式请写成 2026-12-20 14:00。")
+    try:
+        return datetime(*map(int, match.groups()), tzinfo=SHANGHAI).isoformat()
+    except ValueError as error:
+        raise BookingError("这个日期或时间不存在，请检查后重新输入。") from error
+
+
+def _int_between(low: int, high: int, what: str):
+    def parse(raw: str, data: dict) -> int:
+        if not str(raw).strip().isdigit() or not low <= int(raw) <= high:
+            raise BookingError(f"{what}请输入 {low}–{high} 之间的整数。")
+        return int(raw)
+    return parse
+
+
+def _text(what: str, high: int):
+    def parse(raw: str, data: dict) -> str:
+        text = (raw or "").strip()
+        if not 1 <= len(text) <= high:
+            raise BookingError(f"{what}请填写 1–{high} 个字。")
+        return text
+    return parse
+
+
+class SessionForm(FormFlow):
+    """Staff create a lecture session from a public program in the catalogue."""
+
+    name = "ses"
+
+    def __init__(self, ctx: FlowContext):
+        super().__init__(ctx.state, ctx.texts)
+        self.ctx = ctx
+        t, catalog = ctx.texts, ctx.desk.catalog
+        self.fields = [
+            Field("program_id", t("label_program"), t("ask_session_program"), lambda raw, d: raw,
+                  choices=lambda d: [(p.title[:30], p.id) for p in catalog.public_programs()],
+                  show=lambda v: (p.title if (p := catalog.program(v)) else v)),
+            Field("title", t("label_session_title"), t("ask_session_title"), lambda raw, d: raw.strip()[:60],
+                  skippable=True),
+            Field("starts_at", t("label_session_start"), t("ask_session_start"), parse_datetime,
+                  show=lambda v: when_text(datetime.fromisoformat(v))),
+            Field("minutes", t("label_session_minutes"), t("ask_session_minutes"), _int_between(15, 480, "时长")),
+            Field("venue", t("label_session_venue"), t("ask_session_venue"), _text("地点", 80)),
+            Field("street", t("label_street"), t("ask_session_street"), lambda raw, d: catalog.resolve_street(raw)),
+            Field("audience", t("label_session_audience"), t("ask_session_audience"), _text("对象", 30)),
+            Field("capacity", t("label_session_capacity"), t("ask_session_capacity"), _int_between(1, 2000, "名额")),
+            Field("deadline", t("label_session_deadline"), t("ask_session_deadline"), parse_datetime,
+                  show=lambda v: when_text(datetime.fromisoformat(v))),
+        ]
+
+    def submit(self, event: Event, values: dict) -> list[Reply]:
+        starts = datetime.fromisoformat(values["starts_at"])
+        session = self.ctx.desk.lectures.create_session(
+            values["program_id"], values.get("title") or "", starts, starts + timedelta(minutes=values["minutes"]),
+            values["venue"], values["street"], values["audience"], values["capacity"],
+            datetime.fromisoformat(values["deadline"]), event.user, now=self.ctx.now())
+        return [Reply(self.texts("session_created", id=session.id, title=session.title))]
+
+
+class StaffFlow:
+    """Admin commands and buttons; every one checks the caller is configured staff."""
+
+    name = "adm"
+
+    def __init__(self, ctx: FlowContext, session_form: SessionForm):
+        self.ctx, self.texts, self.session_form = ctx, ctx.texts, session_form
+
+    def refuse(self) -> list[Reply]:
+        return [Reply(self.texts("staff_only"))]
+
+    def start(self, event: Event, payload: str = "") -> list[Reply]:
+        return self.pending(event)
+
+    # ---- commands -------------------------------------------------------------------------------
+    def command(self, event: Event) -> list[Reply]:
+        """Route /pending /sessions /stats /unanswered /export."""
+        if not event.is_admin:
+            return self.refuse()
+        handler = {"pending": self.pending, "sessions": self.sessions, "stats": self.stats,
+                   "unanswered": self.unanswered, "export": self.export}[event.command]
+        return handler(event)
+
+    def pending(self, event: Event) -> list[Reply]:
+        bookings = self.ctx.desk.schools.pending()
+        if not bookings:
+            return [Reply(self.texts("pending_none"))]
+        replies = [Reply(self.texts("pending_header", count=len(bookings)))]
+        for b in bookings[:10]:
+            replies.append(Reply(f"【{b.ref}】\n{summary(self.ctx, b)}", self._decision_buttons(b.ref)))
+        return replies
+
+    def _decision_buttons(self, ref: str) -> list[list[Button]]:
+        return [[Button(self.texts("btn_approve"), f"adm:approve:{ref}"),
+                 Button(self.texts("btn_propose"), f"adm:propose:{ref}"),
+                 Button(self.texts("btn_decline"), f"adm:decline:{ref}")]]
+
+    def sessions(self, event: Event) -> list[Reply]:
+        sessions = self.ctx.desk.lectures.upcoming_sessions(self.ctx.now())
+        lines, rows = [self.texts("sessions_header" if sessions else "sessions_none")], []
+        for s in sessions:
+            lines.append(self.texts("session_line", id=s.id, when=when_text(s.starts_at), title=s.title,
+                                    status=s.status_label, taken=s.seats_taken, capacity=s.capacity, waiting=s.waitlisted))
+            rows.append([Button(self.texts("btn_attendees", id=s.id), f"adm:att:{s.id}"),
+                         Button(self.texts("btn_close_session", id=s.id), f"adm:close:{s.id}"),
+                         Button(self.texts("btn_cancel_session", id=s.id), f"adm:drop:{s.id}")])
+        rows.append([Button(self.texts("btn_new_session"), "adm:new")])
+        return [Reply("\n".join(lines), rows)]
+
+    def stats(self, event: Event, days: int = 30) -> list[Reply]:
+        since = time.time() - days * 86400
+        s = self.ctx.state.stats(since)
+        desk = self.ctx.desk
+        registrations = sum(x.seats_taken for x in desk.lectures.upcoming_sessions(self.ctx.now()))
+        bookings = desk.schools.all()
+        share = f"{100 * s['answered'] / s['total']:.0f}%" if s["total"] else "—"
+        top = "、".join(f"{ref}×{n}" for ref, n in s["top"][:5]) or "—"
+        per_day = "，".join(f"{d} {n}" for d, n in s["per_day"][-7:]) or "—"
+        return [Reply(self.texts("stats_text", days=days, total=s["total"], answered=s["answered"], share=share,
+                                 up=s["up"], down=s["down"], registrations=registrations, bookings=len(bookings),
+                                 pending=len(desk.schools.pending()), per_day=per_day, top=top))]
+
+    def unanswered(self, event: Event) -> list[Reply]:
+        items = self.ctx.state.unanswered()
+        if not items:
+            return [Reply(self.texts("unanswered_none"))]
+        lines = [self.texts("unanswered_header")]
+        lines += [f"· {time.strftime('%m-%d %H:%M', time.localtime(q['asked_at']))} {q['text']}" for q in items]
+        return [Reply("\n".join(lines))]
+
+    def export(self, event: Event) -> list[Reply]:
+        desk = self.ctx.desk
+        registrations = [r for s in desk.lectures.upcoming_sessions(self.ctx.now()) for r in desk.lectures.attendees(s.id)]
+        stamp = self.ctx.now().strftime("%Y%m%d")
+        return [Reply(self.texts("export_done"), attachment=Attachment(
+                    f"registrations-{stamp}.csv", registrations_csv(registrations), "text/csv")),
+                Reply("", attachment=Attachment(f"school-bookings-{stamp}.csv",
+                                                school_bookings_csv(desk.schools.all(), desk.catalog), "text/csv"))]
+
+    # ---- buttons and typed answers -----------------------------------------------------------------
+    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
+        if not event.is_admin:
+            return self.refuse()
+        _, action, *rest = event.button.split(":")
+        arg = rest[0] if rest else ""
+        if action == "approve":
+            return self._decide(event, arg, "approve")
+        if action in ("propose", "decline"):
+            self.ctx.state.put(event.user, self.name, f"{action}:{arg}", {"ref": arg})
+            return [Reply(self.texts("ask_propose_date" if action == "propose" else "ask_decline_reason"))]
+        if action == "new":
+            return self.session_form.begin(event, {})
+        if action == "att" and arg.isdigit():
+            return self._attendees(int(arg))
+        if action == "close" and arg.isdigit():
+            session = self.ctx.desk.lectures.close_session(int(arg), event.user, self.ctx.now())
+            return [Reply(self.texts("session_closed", id=session.id, title=session.title))]
+        if action == "drop" and arg.isdigit():
+            session = self.ctx.desk.lectures.get_session(int(arg))
+            return [Reply(self.texts("session_cancel_confirm", id=session.id, title=session.title),
+                          [[Button(self.texts("btn_cancel_session_yes"), f"adm:dropok:{session.id}")]])]
+        if action == "dropok" and arg.isdigit():
+            return self._cancel_session(event, int(arg))
+        return [Reply(self.texts("stale_button"))]
+
+    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
+        if not event.is_admin:
+            self.ctx.state.clear(event.user)
+            return self.refuse()
+        action, _, ref = step.partition(":")
+        if action == "propose":
+            return self._decide(event, ref, "propose", date=event.text.strip())
+        return self._decide(event, ref, "decline", reason=event.text.strip()[:200])
+
+    def _decide(self, event: Event, ref: str, action: str, **extra) -> list[Reply]:
+        try:
+            booking = self.ctx.desk.schools.decide(ref, action, event.user, self.ctx.now(), **extra)
+        except AlreadyDecided as error:
+            self.ctx.state.clear(event.user)
+            return [Reply(self.texts("already_decided", ref=ref, status=error.booking.decision_text))]
+        except BookingError as error:
+            return [Reply(str(error))]
+        self.ctx.state.clear(event.user)
+        self._tell_school(booking)
+        return [Reply(self.texts("decided", ref=ref, status=booking.decision_text), edit=action == "approve")]
+
+    def _tell_school(self, booking) -> None:
+        t, ref = self.texts, booking.ref
+        if booking.status == "已确认":
+            program = self.ctx.desk.catalog.program(booking.request.program_id)
+            self.ctx.notify(booking.user_key, Reply(
+                t("school_approved", ref=ref, date=date_label(booking.scheduled_date), time=booking.request.time_of_day),
+                attachment=Attachment(f"{ref}.ics", booking_ics(booking, program), "text/calendar")))
+        elif booking.status == "已改期待确认":
+            self.ctx.notify(booking.user_key, Reply(
+                t("school_proposed", ref=ref, date=date_label(booking.scheduled_date)),
+                [[Button(t("btn_accept_date"), f"sch:accept:{ref}"), Button(t("btn_reject_date"), f"sch:reject:{ref}")]]))
+        else:
+            self.ctx.notify(booking.user_key, Reply(t("school_declined", ref=ref, reason=booking.reason or "")))
+
+    def _attendees(self, session_id: int) -> list[Reply]:
+        session = self.ctx.desk.lectures.get_session(session_id)
+        regs = self.ctx.desk.lectures.attendees(session_id)
+        lines = [self.texts("attendees_header", id=session_id, title=session.title)]
+        lines += [self.texts("attendee_line", ref=r.ref, name=r.name, phone=display_phone(r.phone), role=r.role,
+                             attendees=r.attendees, status=r.status_label) for r in regs] or [self.texts("attendees_none")]
+        return [Reply("\n".join(lines), attachment=Attachment(f"session-{session_id}.csv", registrations_csv(regs),
+                                                               "text/csv"))]
+
+    def _cancel_session(self, event: Event, session_id: int) -> list[Reply]:
+        session = self.ctx.desk.lectures.get_session(session_id)
+        affected = self.ctx.desk.lectures.cancel_session(session_id, event.user, self.ctx.now())
+        for reg in affected:
+            self.ctx.notify(reg.user_key, Reply(self.texts("session_cancelled_notice", title=session.title,
+                                                           when=when_text(session.starts_at), reason="")))
+        return [Reply(self.texts("session_cancelled", id=session_id, count=len(affected)))]
+
+
+__all__ = ["SessionForm", "StaffFlow", "promoted_notice"]
