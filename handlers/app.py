@@ -21,6 +21,7 @@ from chat.assistant import Assistant
 from chat.texts import Command
 from handlers.callbacks import ADDRESSED, on_button, on_command, on_other, on_text
 from handlers.errors import on_error, protect_logs
+from handlers.jobs import schedule
 from handlers.ratelimit import SlidingWindow
 from handlers.settings import SettingsError, TelegramSettings
 
@@ -35,7 +36,7 @@ NEW_MESSAGES = filters.UpdateType.MESSAGE  # edits of old messages are not answe
 
 def build_application(settings: TelegramSettings, assistant: Assistant, *,
                       close_assistant: bool = True) -> Application:
-    """The Application with handlers, menus and error handling; it makes no network call until started.
+    """The Application with handlers, menus, jobs and error handling; no network call until it starts.
 
     `close_assistant=False` keeps the assistant's database open at shutdown (tests share one assistant).
     """
@@ -61,6 +62,7 @@ def build_application(settings: TelegramSettings, assistant: Assistant, *,
     app.add_handler(MessageHandler(NEW_MESSAGES & ~filters.TEXT & ~filters.StatusUpdate.ALL & ADDRESSED, on_other))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_error_handler(on_error)
+    schedule(app)
     return app
 
 
@@ -76,9 +78,9 @@ def _post_init(services: dict, admin_ids: frozenset[int]) -> Callable[[Applicati
 def _post_shutdown(assistant: Assistant, close: bool) -> Callable[[Application], Awaitable[None]]:
     """The post_shutdown hook, bound to this bot's assistant."""
     async def post_shutdown(app: Application) -> None:
-        """Close the assistant's chat-state database so its last writes are checkpointed."""
+        """Close the assistant's databases so their last writes are checkpointed."""
         if close:
-            assistant.state.close()
+            assistant.close()
     return post_shutdown
 
 

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes, filters
 
 from chat.assistant import Assistant
 from chat.types import Event, Reply
-from handlers.deliver import Target, deliver
+from handlers.deliver import Target, deliver, notify
 from handlers.ratelimit import Verdict
 
 logger = logging.getLogger(__name__)
@@ -50,8 +50,13 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event,
                   origin: Message | None = None) -> None:
-    """Ask the assistant about one event and deliver its replies to the update's chat."""
-    await deliver(context.bot, Target.of(update), assistant(context).handle(event), origin)
+    """Ask the assistant about one event; deliver its replies here and its messages for others to them."""
+    helper = assistant(context)
+    replies, others = helper.handle(event), helper.take_outbox()
+    try:
+        await deliver(context.bot, Target.of(update), replies, origin)
+    finally:
+        await notify(context.bot, others)
 
 
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

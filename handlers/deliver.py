@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from telegram import Bot, Message, ReplyParameters, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from chat.types import Reply
 from handlers.render import Outgoing, render
@@ -74,3 +74,24 @@ async def _edit(bot: Bot, origin: Message, call: Outgoing) -> bool:
 def is_not_modified(exc: BadRequest) -> bool:
     """True for the harmless 'message is not modified' (same text and keyboard pressed twice)."""
     return "message is not modified" in exc.message.lower()
+
+
+def chat_id_of(user: str) -> int | None:
+    """The private chat of a user key like "tg:12345"; None for keys of other channels."""
+    channel, _, number = user.partition(":")
+    return int(number) if channel == "tg" and number.lstrip("-").isdigit() else None
+
+
+async def notify(bot: Bot, items: list[tuple[str, Reply]]) -> None:
+    """Deliver messages meant for other users (staff alerts, promotions); one failure does not stop the rest."""
+    for user, reply in items:
+        chat_id = chat_id_of(user)
+        if chat_id is None:
+            logger.warning("cannot deliver a message to %s: not a Telegram user key", user)
+            continue
+        try:
+            await deliver(bot, Target(chat_id), [reply])
+        except Forbidden as exc:
+            logger.info("could not notify %s (blocked the bot?): %s", user, exc.message)
+        except TelegramError as exc:
+            logger.warning("could not notify %s: %s", user, exc.message)

@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 def describe(update: object) -> str:
     """A short, privacy-safe summary of an update for the log: ids and masked text only."""
+    if update is None:
+        return "no update (a scheduled job or the poller)"
     if not isinstance(update, Update):
         return repr(update)[:200]
     user, chat = update.effective_user, update.effective_chat

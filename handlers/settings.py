@@ -64,6 +64,11 @@ class TelegramSettings:
                    rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 20, 0, 10_000))
 
     @property
+    def admin_keys(self) -> tuple[str, ...]:
+        """Admin ids as the Assistant's user keys, e.g. ("tg:12345",): pass as Assistant.open(admins=…)."""
+        return tuple(f"tg:{admin}" for admin in sorted(self.admin_ids))
+
+    @property
     def webhook_path(self) -> str:
         """The path part of the webhook URL, which the local server listens on (without the leading slash)."""
         return urlsplit(self.webhook_url or "").path.lstrip("/")

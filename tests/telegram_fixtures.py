@@ -12,7 +12,8 @@ import pytest
 import pytest_asyncio
 from telegram.ext import Application
 
-from chat.assistant import Assistant, Services
+from booking import BookingDesk
+from chat.assistant import Assistant
 from chat.state import ChatState
 from chat.texts import Texts
 from handlers.app import build_application, polling_kwargs
@@ -22,9 +23,11 @@ from tests.fakebotapi import ADMIN, TOKEN, FakeBotAPI
 TELEGRAM_TESTS = [pytest.mark.asyncio, pytest.mark.filterwarnings("error::telegram.warnings.PTBUserWarning")]
 
 
-def open_assistant(engine, kb_settings, state_path) -> Assistant:
-    """An Assistant over the shared engine with its own chat-state database."""
-    return Assistant(Services(engine, ChatState(state_path), Texts(kb_settings.content_dir)))
+def open_assistant(engine, kb_settings, data_dir) -> Assistant:
+    """An Assistant over the shared engine, with its own chat and booking databases in `data_dir`."""
+    content = kb_settings.content_dir
+    return Assistant(engine, ChatState(data_dir / "chat.sqlite"), Texts(content),
+                     BookingDesk(data_dir / "bookings.sqlite", content), admins=(f"tg:{ADMIN['id']}",))
 
 
 def tg_settings(server: FakeBotAPI, **env: str) -> TelegramSettings:
@@ -65,7 +68,7 @@ class RunningBot:
 @pytest.fixture(scope="session")
 def tg_assistant(engine, kb_settings, tmp_path_factory) -> Assistant:
     """One Assistant for the session (the engine takes about a second to load)."""
-    return open_assistant(engine, kb_settings, tmp_path_factory.mktemp("tg-state") / "chat.sqlite")
+    return open_assistant(engine, kb_settings, tmp_path_factory.mktemp("tg-state"))
 
 
 @pytest_asyncio.fixture

@@ -1,0 +1,250 @@
+"""The transport-neutral flows end to end through the Assistant: lectures, school bookings, staff, privacy."""
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+
+from booking import BookingDesk
+from chat.assistant import Assistant
+from chat.context import SHANGHAI
+from chat.state import ChatState
+from chat.texts import Texts
+from chat.types import Event
+from knowledge.config import REPO
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
+ADMIN = "tg:9"
+
+
+def make_assistant(engine, data_dir, clock=lambda: NOW):
+    return Assistant(engine, ChatState(data_dir / "chat.sqlite"), Texts(REPO / "content"),
+                     BookingDesk(data_dir / "bookings.sqlite", REPO / "content"), admins=(ADMIN,), clock=clock)
+
+
+@pytest.fixture
+def bot(engine, tmp_path):
+    assistant = make_assistant(engine, tmp_path)
+    yield assistant
+    assistant.close()
+
+
+def say(bot, user, **kw):
+    return bot.handle(Event(user=user, is_admin=user == ADMIN, **kw))
+
+
+def buttons(replies):
+    return [b.data for r in replies for row in r.buttons for b in row]
+
+
+def new_session(bot, capacity=2, starts=NOW + timedelta(days=10)):
+    return bot.desk.lectures.create_session("family-education", "", starts, starts + timedelta(hours=1),
+                                            "浦东图书馆", "花木", "家长", capacity, starts - timedelta(days=1), ADMIN,
+                                            now=NOW)
+
+
+def sign_up(bot, user, name="李四", phone="13912345678", attendees="1"):
+    session = bot.desk.lectures.open_sessions(NOW)[0]
+    say(bot, user, button=f"lec:join:{session.id}")
+    say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
+    say(bot, user, text=name)
+    say(bot, user, button="lec:pick:role:0")
+    say(bot, user, text=phone)
+    say(bot, user, text=attendees)
+    return say(bot, user, button="lec:ok")
+
+
+def test_consent_comes_before_any_personal_detail(bot):
+    session = new_session(bot)
+    replies = say(bot, "tg:1", button=f"lec:join:{session.id}")
+    assert "个人信息说明" in replies[0].text and "privacy:agree:lec:join:1" in buttons(replies)
+    assert "不同意" in replies[0].buttons[0][1].label
+    declined = say(bot, "tg:1", button="privacy:no")
+    assert "不收集" in declined[0].text
+    assert bot.state.get("tg:1") is None
+
+
+def test_sign_up_confirms_with_reference_and_calendar_file(bot):
+    new_session(bot)
+    replies = sign_up(bot, "tg:1")
+    assert "JZ-2026-0001" in replies[0].text
+    assert replies[0].attachment.filename.endswith(".ics")
+    assert b"BEGIN:VCALENDAR" in replies[0].attachment.content
+
+
+def test_bad_answers_get_a_clear_message_and_a_second_chance(bot):
+    session = new_session(bot)
+    say(bot, "tg:1", button=f"privacy:agree:lec:join:{session.id}")
+    say(bot, "tg:1", text="王五")
+    say(bot, "tg:1", button="lec:pick:role:0")
+    wrong = say(bot, "tg:1", text="12345")
+    assert "电话" in wrong[0].text and "13812345678" in wrong[0].text
+    assert bot.state.get("tg:1")[1] == "phone"          # still on the same question, nothing lost
+    say(bot, "tg:1", text="13812345678")
+    too_many = say(bot, "tg:1", text="99")
+    assert "1至10" in too_many[0].text
+    review = say(bot, "tg:1", text="2")
+    assert "王五" in review[0].text and "lec:edit:name" in buttons(review)
+    say(bot, "tg:1", button="lec:edit:name")
+    edited = say(bot, "tg:1", text="王六")
+    assert "王六" in edited[0].text and "lec:ok" in buttons(edited)
+
+
+def test_full_session_waitlists_and_promotes_on_cancel(bot):
+    new_session(bot, capacity=1)
+    assert "JZ-2026-0001" in sign_up(bot, "tg:1")[0].text
+    waiting = sign_up(bot, "tg:2", name="赵六", phone="13612345678")
+    assert "候补" in waiting[0].text
+    mine = say(bot, "tg:1", command="my")
+    assert "lec:drop:JZ-2026-0001" in buttons(mine)
+    say(bot, "tg:1", button="lec:dropok:JZ-2026-0001")
+    outbox = bot.take_outbox()
+    assert [user for user, _ in outbox] == ["tg:2"]
+    assert "有空位" in outbox[0][1].text
+
+
+def test_second_sign_up_to_the_same_session_is_refused(bot):
+    new_session(bot, capacity=5)
+    sign_up(bot, "tg:1")
+    again = sign_up(bot, "tg:1")
+    assert "已报名" in again[0].text
+
+
+def test_student_under_14_needs_a_guardian(bot):
+    session = new_session(bot)
+    user = "tg:7"
+    say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
+    say(bot, user, text="王小明")
+    say(bot, user, button="lec:pick:role:1")
+    asks_guardian = say(bot, user, button="lec:pick:under14:0")
+    assert "监护人" in asks_guardian[-1].text
+    say(bot, user, text="王丽")
+    say(bot, user, text="13812345678")
+    refused = say(bot, user, text="好的")
+    assert "监护人本人确认" in refused[0].text
+    say(bot, user, button="lec:pick:guardian_ok:0")
+    say(bot, user, text="1")
+    done = say(bot, user, button="lec:ok")
+    assert "报名成功" in done[0].text
+    stored = bot.desk.lectures.my_registrations(user)[0]
+    assert "监护人:王丽" in stored.name  # NFKC-normalised by the store
+
+
+def test_restart_in_the_middle_of_a_form_continues(engine, tmp_path):
+    first = make_assistant(engine, tmp_path)
+    session = new_session(first)
+    say(first, "tg:1", button=f"privacy:agree:lec:join:{session.id}")
+    say(first, "tg:1", text="钱七")
+    first.close()
+    second = make_assistant(engine, tmp_path)
+    asks_role = say(second, "tg:1", button="lec:pick:role:0")
+    assert "电话" in asks_role[0].text
+    say(second, "tg:1", text="13812345678")
+    say(second, "tg:1", text="1")
+    assert "报名成功" in say(second, "tg:1", button="lec:ok")[0].text
+    second.close()
+
+
+SCHOOL_ANSWERS = ["上海市浦东新区进才实验小学", "川沙", "浦东新区某某路100号", "张老师", "德育主任", "021-12345678",
+                  "四至六年级", "120"]
+
+
+def book_school(bot, user="tg:3"):
+    say(bot, user, command="book")
+    say(bot, user, button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        say(bot, user, text=answer)
+    say(bot, user, button="sch:pick:program_id:0")
+    say(bot, user, button="sch:skip")
+    past = say(bot, user, text="2026-11-01")
+    assert "已经过去" in past[0].text
+    too_soon = say(bot, user, text="12月1日")
+    assert "至少提前7天" in too_soon[0].text
+    say(bot, user, text="12月20日、12月22日")
+    say(bot, user, button="sch:pick:time_of_day:0")
+    review = say(bot, user, button="sch:skip")
+    assert "sch:edit:head_count" in buttons(review)
+    say(bot, user, button="sch:edit:head_count")
+    assert "150" in say(bot, user, text="150")[0].text
+    return say(bot, user, button="sch:ok")
+
+
+def test_school_booking_review_and_staff_approval(bot):
+    submitted = book_school(bot)
+    assert "PD-2026-0001" in submitted[0].text and "待审核" in submitted[0].text
+    alert = bot.take_outbox()
+    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001" in buttons([alert[0][1]])
+    refused = say(bot, "tg:3", button="adm:approve:PD-2026-0001")
+    assert "仅限" in refused[0].text
+    approved = say(bot, ADMIN, button="adm:approve:PD-2026-0001")
+    assert "已确认" in approved[0].text
+    told = bot.take_outbox()
+    assert told[0][0] == "tg:3" and told[0][1].attachment.filename == "PD-2026-0001.ics"
+    double = say(bot, ADMIN, button="adm:decline:PD-2026-0001")
+    say(bot, ADMIN, text="时间冲突")
+    assert bot.desk.schools.get("PD-2026-0001").status == "已确认"
+    assert "已经处理过" in say(bot, ADMIN, button="adm:approve:PD-2026-0001")[0].text
+    assert double
+
+
+def test_staff_propose_another_date_and_school_accepts(bot):
+    book_school(bot)
+    bot.take_outbox()
+    say(bot, ADMIN, button="adm:propose:PD-2026-0001")
+    say(bot, ADMIN, text="12月23日")
+    proposal = bot.take_outbox()[0][1]
+    assert "sch:accept:PD-2026-0001" in buttons([proposal])
+    accepted = say(bot, "tg:3", button="sch:accept:PD-2026-0001")
+    assert "已确认" in accepted[0].text or "确认新的日期" in accepted[0].text
+
+
+def test_staff_commands_are_refused_to_others(bot):
+    for command in ("pending", "sessions", "stats", "unanswered", "export"):
+        assert "仅限" in say(bot, "tg:4", command=command)[0].text
+    assert "仅限" in say(bot, "tg:4", button="adm:new")[0].text
+
+
+def test_export_is_excel_friendly_csv(bot):
+    new_session(bot)
+    sign_up(bot, "tg:1")
+    replies = say(bot, ADMIN, command="export")
+    files = [r.attachment for r in replies if r.attachment]
+    assert len(files) == 2 and all(f.content.startswith(b"\xef\xbb\xbf") for f in files)
+
+
+def test_forget_deletes_personal_details_and_frees_the_seat(bot, tmp_path):
+    new_session(bot, capacity=1)
+    sign_up(bot, "tg:1", name="孙八", phone="13712345678")
+    sign_up(bot, "tg:2", name="周九", phone="13612345678")
+    say(bot, "tg:1", command="forget")
+    done = say(bot, "tg:1", button="privacy:forget")
+    assert "已删除" in done[0].text
+    assert [u for u, _ in bot.take_outbox()] == ["tg:2"]
+    with sqlite3.connect(tmp_path / "bookings.sqlite") as conn:
+        rows = conn.execute("select name, phone, user_key from registrations").fetchall()
+    assert not any("孙八" in (name or "") or "13712345678" in (phone or "") for name, phone, _ in rows)
+    assert "没有保存" in say(bot, "tg:1", command="privacy")[0].text
+
+
+def test_day_before_reminder_is_sent_once(engine, tmp_path):
+    clock = {"now": NOW}
+    bot = make_assistant(engine, tmp_path, clock=lambda: clock["now"])
+    new_session(bot, starts=NOW + timedelta(days=2))
+    sign_up(bot, "tg:1")
+    assert bot.reminders() == []
+    clock["now"] = NOW + timedelta(days=1, hours=2)
+    due = bot.reminders()
+    assert [(user, "明天" in reply.text) for user, reply, _ in due] == [("tg:1", True)]
+    due[0][2]()
+    assert bot.reminders() == []
+    bot.close()
+
+
+def test_questions_are_logged_masked_and_feedback_recorded(bot, tmp_path):
+    reply = say(bot, "tg:1", text="我电话13812345678，孩子在学校被欺负怎么办")[0]
+    vote = next(b for b in buttons([reply]) if b.startswith("fb:up:"))
+    assert "谢谢" in say(bot, "tg:1", button=vote)[0].text
+    with sqlite3.connect(tmp_path / "chat.sqlite") as conn:
+        text, = conn.execute("select text from questions").fetchone()
+        votes = conn.execute("select vote from feedback").fetchall()
+    assert "13812345678" not in text and "[电话]" in text
+    assert votes == [(1,)]
