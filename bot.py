@@ -3,6 +3,7 @@
   python bot.py                  Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise a chat in this terminal
   python bot.py ask [--json] Q   answer one question ("-" reads one question per line from stdin)
   python bot.py kb build|check   compile the knowledge base / prove the curated content right
+  python bot.py admin ACTION     staff operations (pending, approve, sessions, export, backup …)
 """
 from __future__ import annotations
 
@@ -73,6 +74,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         assistant.close()
 
 
+def cmd_admin(args: argparse.Namespace) -> int:
+    """Staff operations from the command line, through the same flows as in Telegram."""
+    from chat.admin_cli import run_admin
+    from chat.assistant import Assistant
+
+    settings = KnowledgeSettings.from_env()
+    assistant = Assistant.open(settings)
+    try:
+        return run_admin(assistant, args, settings.data_dir)
+    finally:
+        assistant.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bot.py", description="浦东新区未成年人保护普法助手")
     sub = parser.add_subparsers(dest="command")
@@ -83,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     kb = sub.add_parser("kb", help="知识库：build 生成，check 核对内容")
     kb.add_argument("action", choices=["build", "check"])
     kb.set_defaults(func=cmd_kb)
+    from chat.admin_cli import add_arguments
+
+    admin = sub.add_parser("admin", help="工作人员操作：审核预约、管理讲座、统计、导出、备份")
+    add_arguments(admin)
+    admin.set_defaults(func=cmd_admin)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from knowledge.build import BuildError

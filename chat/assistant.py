@@ -15,7 +15,7 @@ from chat.schools import SchoolFlow
 from chat.staff import SessionForm, StaffFlow
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Button, Event, Reply
+from chat.types import Button, Event, Reply, reply_from_json
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
@@ -54,10 +54,19 @@ class Assistant:
         self.state.close()
         self.desk.close()
 
+    def outbox(self) -> list[tuple[str, Reply, Callable[[], None]]]:
+        """Undelivered messages for other users as (user, reply, acknowledge); acknowledge once sent.
+
+        They wait in the database, so staff actions from the command line reach people too."""
+        return [(user, reply_from_json(data), lambda i=message_id: self.state.delivered(i))
+                for message_id, user, data in self.state.undelivered()]
+
     def take_outbox(self) -> list[tuple[str, Reply]]:
-        """Messages for other users produced by the last actions; the channel delivers them."""
-        items, self.ctx.outbox[:] = list(self.ctx.outbox), []
-        return items
+        """Take every undelivered message at once (for channels that deliver synchronously)."""
+        items = self.outbox()
+        for _, _, acknowledge in items:
+            acknowledge()
+        return [(user, reply) for user, reply, _ in items]
 
     def reminders(self) -> list[tuple[str, Reply, Callable[[], None]]]:
         """Due reminders as (user, reply, acknowledge); call acknowledge once delivered."""

@@ -1,7 +1,7 @@
 """What every booking-side flow shares: state, wording, the booking desk, a clock and an outbox."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from booking import BookingDesk
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Reply
+from chat.types import Reply, reply_to_json
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -33,11 +33,10 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
-    outbox: list[tuple[str, Reply]] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()
 
     def notify(self, user: str, reply: Reply) -> None:
-        """Queue a message for someone other than the current user; the channel delivers it."""
-        self.outbox.append((user, reply))
+        """Queue a message for someone other than the current user; a channel delivers it later."""
+        self.state.enqueue(user, reply_to_json(reply))

@@ -15,6 +15,7 @@ create table if not exists questions (id integer primary key, asked_at real, tex
     status text, top_kind text, top_id text, confidence real, reviewed integer default 0);
 create table if not exists feedback (question_id integer, vote integer, at real, primary key (question_id));
 create table if not exists settings (user text, key text, value text, primary key (user, key));
+create table if not exists outbox (id integer primary key, user text, reply text, created real, delivered real);
 """
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)|(?<!\d)0\d{2,3}[-\s]?\d{7,8}(?!\d)")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
@@ -106,8 +107,24 @@ class ChatState:
         with self._lock:
             self._conn.execute("insert or replace into settings values (?, ?, ?)", (user, key, value))
 
+    def enqueue(self, user: str, reply: dict) -> None:
+        """Keep a message for another user until a channel has delivered it (survives restarts)."""
+        with self._lock:
+            self._conn.execute("insert into outbox (user, reply, created) values (?, ?, ?)",
+                               (user, json.dumps(reply, ensure_ascii=False), time.time()))
+
+    def undelivered(self, limit: int = 50) -> list[tuple[int, str, dict]]:
+        rows = self._conn.execute("select id, user, reply from outbox where delivered is null order by id limit ?",
+                                  (limit,)).fetchall()
+        return [(r[0], r[1], json.loads(r[2])) for r in rows]
+
+    def delivered(self, message_id: int) -> None:
+        with self._lock:
+            self._conn.execute("update outbox set delivered = ? where id = ?", (time.time(), message_id))
+
     def forget(self, user: str) -> None:
         """Drop everything kept under this user's key (questions are stored without one)."""
         with self._lock:
             self._conn.execute("delete from states where user = ?", (user,))
             self._conn.execute("delete from settings where user = ?", (user,))
+            self._conn.execute("delete from outbox where user = ?", (user,))

@@ -1,6 +1,7 @@
 """What a channel sends in and gets back: events in, replies with buttons out."""
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 CALLBACK_LIMIT = 64  # bytes Telegram allows in callback data
@@ -29,6 +30,22 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     attachment: Attachment | None = None
     edit: bool = False  # replace the message the button was on, instead of sending a new one
+
+
+def reply_to_json(reply: Reply) -> dict:
+    """A reply as JSON, so undelivered messages can wait in the database."""
+    data = {"text": reply.text, "buttons": [[[b.label, b.data] for b in row] for row in reply.buttons]}
+    if reply.attachment:
+        data["attachment"] = {"filename": reply.attachment.filename, "mime": reply.attachment.mime,
+                              "content": base64.b64encode(reply.attachment.content).decode()}
+    return data
+
+
+def reply_from_json(data: dict) -> Reply:
+    attachment = data.get("attachment")
+    return Reply(data["text"], [[Button(label, payload) for label, payload in row] for row in data["buttons"]],
+                 Attachment(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mime"])
+                 if attachment else None)
 
 
 @dataclass(frozen=True)

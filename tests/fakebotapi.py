@@ -63,6 +63,10 @@ class Failure:
     status: int
     description: str
     parameters: dict = field(default_factory=dict)
+    chat_id: int | None = None  # fail only calls for this chat
+
+    def matches(self, params: dict) -> bool:
+        return self.chat_id is None or params.get("chat_id") == self.chat_id
 
 
 class FakeBotAPI:
@@ -105,16 +109,17 @@ class FakeBotAPI:
         return f"http://127.0.0.1:{self.port}/bot"
 
     # ---- failure injection ------------------------------------------------------------------
-    def fail(self, method: str, status: int, description: str, times: int = 1, **parameters) -> None:
-        """Make the next `times` calls to `method` fail with this HTTP status and Bot API description."""
+    def fail(self, method: str, status: int, description: str, times: int = 1, chat_id: int | None = None,
+             **parameters) -> None:
+        """Make the next `times` calls to `method` (for `chat_id`, if given) fail with this status and description."""
         for _ in range(times):
-            self._failures[method].append(Failure(status, description, parameters))
+            self._failures[method].append(Failure(status, description, parameters, chat_id))
 
     def flood(self, method: str, retry_after: int = 1) -> None:
         self.fail(method, 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
-    def block(self, method: str) -> None:
-        self.fail(method, 403, "Forbidden: bot was blocked by the user")
+    def block(self, method: str, chat_id: int | None = None) -> None:
+        self.fail(method, 403, "Forbidden: bot was blocked by the user", chat_id=chat_id)
 
     def not_modified(self, method: str = "editMessageText") -> None:
         self.fail(method, 400, "Bad Request: message is not modified: specified new message content and "
@@ -227,11 +232,12 @@ class FakeBotAPI:
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         params = await self._params(request)
-        if method == "getUpdates" and not self._failures[method]:
+        failure = next((f for f in self._failures[method] if f.matches(params)), None)
+        if method == "getUpdates" and failure is None:
             self.polls += 1
             return self._ok(await self._get_updates(params))
-        if self._failures[method]:
-            failure = self._failures[method].popleft()
+        if failure is not None:
+            self._failures[method].remove(failure)
             self.calls.append(Call(method, params, failure.status))
             return self._error(failure.status, failure.description, failure.parameters)
         handler = getattr(self, f"_api_{method}", None)

@@ -81,19 +81,25 @@ async def fake():
 
 @pytest.fixture
 def log_errors(caplog):
-    """The log; `tg` fails a test that logged an ERROR, unless the test checked it and called .clear()."""
+    """The log; `tg_app` fails a test whose bot logged an ERROR, unless the test checked it and called .clear()."""
     caplog.set_level(logging.INFO)
     return caplog
 
 
 @pytest_asyncio.fixture
-async def tg(fake, tg_assistant, log_errors):
-    """The real Application from build_application, polling the fake server."""
+async def tg_app(fake, tg_assistant, log_errors):
+    """The real Application from build_application, polling the fake server; fails on logged errors."""
     app = build_application(tg_settings(fake), tg_assistant, close_assistant=False)
     async with RunningBot(app):
-        yield fake
-    errors = [r for r in log_errors.records if r.levelno >= logging.ERROR]
+        yield app
+    errors = [r for r in log_errors.records if r.levelno >= logging.ERROR and not r.name.startswith("aiohttp")]
     assert not errors, "unexpected errors logged: " + "; ".join(r.getMessage() for r in errors)
+
+
+@pytest_asyncio.fixture
+async def tg(fake, tg_app):
+    """The fake server, with the real bot running against it (see tg_app)."""
+    yield fake
 
 
 async def exchange(server: FakeBotAPI, update: dict, method: str = "sendMessage", count: int = 1):

@@ -7,7 +7,7 @@ import pytest
 
 from tests.fakebotapi import ADMIN, BOT, GROUP, USER
 from tests.telegram_fixtures import (TELEGRAM_TESTS, exchange, fake, log_errors, settle,  # noqa: F401
-                                     tg, tg_assistant)
+                                     tg, tg_app, tg_assistant)
 
 pytestmark = TELEGRAM_TESTS
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import sqlite3
 import time
 
 import pytest
@@ -13,45 +12,39 @@ from chat.types import Attachment, Button, Event, Reply
 from handlers.app import build_application, webhook_kwargs
 from tests.fakebotapi import ADMIN, TOKEN, USER
 from tests.telegram_fixtures import (TELEGRAM_TESTS, RunningBot, exchange, fake, log_errors,  # noqa: F401
-                                     open_assistant, settle, tg, tg_assistant, tg_settings)
+                                     settle, tg, tg_app, tg_assistant, tg_settings)
 
 pytestmark = TELEGRAM_TESTS
 
 
 class Scripted:
-    """Stands in for the Assistant with fixed replies, to test what only the channel does."""
+    """Stands in for the Assistant with fixed replies, outbox and reminders, to test what only the channel does."""
 
-    def __init__(self, real, replies: list[Reply] | None = None, fail_on: str = ""):
+    def __init__(self, real, replies: list[Reply] | None = None, fail_on: str = "",
+                 outbox: list[tuple[str, Reply]] | None = None, reminders: list[tuple[str, Reply]] | None = None):
         self.texts, self.state = real.texts, real.state
         self.replies, self.fail_on = replies or [], fail_on
+        self.outbox, self.due, self.acknowledged, self.purged = outbox or [], reminders or [], [], 0
 
     def handle(self, event: Event) -> list[Reply]:
         if self.fail_on and self.fail_on in event.text:
             raise RuntimeError("assistant exploded")
         return self.replies or [Reply("ok")]
 
+    def take_outbox(self) -> list[tuple[str, Reply]]:
+        items, self.outbox = self.outbox, []
+        return items
 
-class Survey:
-    """A two-step toy form, standing in for the booking flows the lead will add."""
+    def reminders(self):
+        return [(user, reply, lambda user=user: self.acknowledged.append(user)) for user, reply in self.due
+                if user not in self.acknowledged]
 
-    name = "survey"
+    def purge(self):
+        self.purged += 1
+        return "nothing to purge"
 
-    def __init__(self, state):
-        self.state = state
-
-    def start(self, event: Event, payload: str = "") -> list[Reply]:
-        self.state.put(event.user, self.name, "name", {})
-        return [Reply("您贵姓？")]
-
-    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        if step == "name":
-            self.state.put(event.user, self.name, "school", {"name": event.text})
-            return [Reply("哪所学校？")]
-        self.state.clear(event.user)
-        return [Reply(f"{data['name']}，{event.text}，已记录。")]
-
-    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
-        return [Reply("?")]
+    def close(self) -> None:
+        pass
 
 
 def free_port() -> int:
@@ -140,28 +133,6 @@ async def test_a_flooding_user_is_told_once_and_others_are_not_affected(fake, tg
         assert toast.params["text"] == tg_assistant.texts("too_fast")
 
 
-# ---- restart in the middle of a form ------------------------------------------------------------------
-
-async def test_a_form_continues_after_a_restart(fake, engine, kb_settings, tmp_path):
-    settings = tg_settings(fake)
-    first = open_assistant(engine, kb_settings, tmp_path / "chat.sqlite")
-    first.add_flow(Survey(first.state), "survey")
-    async with RunningBot(build_application(settings, first)):
-        [ask] = await exchange(fake, fake.command("/survey"))
-        assert ask.text == "您贵姓？"
-        [ask] = await exchange(fake, fake.text("张"))
-        assert ask.text == "哪所学校？"
-    with pytest.raises(sqlite3.ProgrammingError):  # the first bot closed its database on shutdown
-        first.state.get("tg:1001")
-
-    second = open_assistant(engine, kb_settings, tmp_path / "chat.sqlite")
-    second.add_flow(Survey(second.state), "survey")
-    assert second.state.get(f"tg:{USER['id']}") == ("survey", "school", {"name": "张"})
-    async with RunningBot(build_application(settings, second)):
-        [done] = await exchange(fake, fake.text("浦东实验小学"))
-    assert done.text == "张，浦东实验小学，已记录。"
-
-
 # ---- long answers and attachments -------------------------------------------------------------------
 
 async def test_a_long_answer_is_split_with_buttons_on_the_last_part(fake, tg_assistant):
@@ -221,3 +192,45 @@ async def test_webhook_mode_registers_the_hook_and_checks_the_secret(fake, tg_as
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+
+
+# ---- messages for other people, reminders, retention ----------------------------------------------------
+
+async def test_messages_for_others_are_delivered_and_a_blocked_recipient_is_skipped(fake, tg_assistant, log_errors):
+    outbox = [("tg:3003", Reply("给工作人员甲")), ("tg:2002", Reply("给工作人员乙", [[Button("✅ 同意", "adm:approve:PD-1")]])),
+              ("cli:local", Reply("终端用户收不到"))]
+    fake.block("sendMessage", chat_id=3003)
+    app = build_application(tg_settings(fake), Scripted(tg_assistant, [Reply("已提交")], outbox=outbox),
+                            close_assistant=False)
+    async with RunningBot(app):
+        await exchange(fake, fake.text("提交"), count=2)
+    sent = [(c.params["chat_id"], c.text) for c in fake.calls_to("sendMessage")]
+    assert sent == [(USER["id"], "已提交"), (2002, "给工作人员乙")]
+    assert fake.calls_to("sendMessage")[1].buttons == [("✅ 同意", "adm:approve:PD-1")]
+    assert [c.status for c in fake.attempts("sendMessage")] == [200, 403, 200]
+
+
+async def test_reminders_are_marked_sent_only_when_delivered(fake, tg_assistant):
+    due = [("tg:1001", Reply("明天的讲座")), ("tg:3003", Reply("已屏蔽")), ("tg:4004", Reply("网络失败")),
+           ("cli:local", Reply("别的渠道"))]
+    assistant = Scripted(tg_assistant, reminders=due)
+    fake.block("sendMessage", chat_id=3003)
+    fake.fail("sendMessage", 502, "Bad Gateway", chat_id=4004)
+    app = build_application(tg_settings(fake), assistant, close_assistant=False)
+    async with RunningBot(app):
+        [job] = app.job_queue.get_jobs_by_name("reminders")
+        await job.run(app)
+        assert assistant.acknowledged == ["tg:1001", "tg:3003"]  # the blocked user is not retried forever
+        await job.run(app)                                         # the network failure is retried next round
+        assert assistant.acknowledged == ["tg:1001", "tg:3003", "tg:4004"]
+        [purge] = app.job_queue.get_jobs_by_name("retention")
+        await purge.run(app)
+    assert assistant.purged == 1
+    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")] == [1001, 4004]
+
+
+async def test_the_scheduled_jobs_run_against_the_real_assistant(tg, tg_app):
+    for name in ("reminders", "retention"):
+        [job] = tg_app.job_queue.get_jobs_by_name(name)
+        await job.run(tg_app)
+    await settle(tg)  # the bot still answers, and `tg` checks that nothing was logged as an error

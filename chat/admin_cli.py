@@ -1,0 +1,108 @@
+"""`python bot.py admin …`: the staff operations from the command line, through the same flows as Telegram."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sqlite3
+from pathlib import Path
+
+from booking import BookingError
+from chat.assistant import Assistant
+from chat.types import Event, Reply
+
+ACTIONS = {
+    "pending": "待审核的学校预约", "approve": "同意预约：approve PD-2026-0001",
+    "propose": "建议改期：propose PD-2026-0001 12月20日", "decline": "婉拒：decline PD-2026-0001 原因",
+    "sessions": "讲座场次", "session-create": "新建场次（见 --help 的选项）", "attendees": "名单：attendees 场次号",
+    "close": "停止报名：close 场次号", "cancel": "取消场次：cancel 场次号", "stats": "统计", "unanswered": "未能回答的问题",
+    "export": "导出 CSV", "backup": "备份数据库：backup 目标文件夹", "purge": "按保存期限清除过期个人信息",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=list(ACTIONS), help="；".join(f"{k}：{v}" for k, v in ACTIONS.items()))
+    parser.add_argument("args", nargs="*")
+    parser.add_argument("--out", type=Path, default=Path("."), help="导出文件保存到哪个文件夹")
+    for name in ("program", "title", "start", "minutes", "venue", "street", "audience", "capacity", "deadline"):
+        parser.add_argument(f"--{name}", default="")
+
+
+def _print(replies: list[Reply], out_dir: Path) -> None:
+    for reply in replies:
+        if reply.text:
+            print(reply.text)
+        if reply.attachment:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            target = out_dir / reply.attachment.filename
+            target.write_bytes(reply.attachment.content)
+            print(f"已保存：{target}")
+
+
+def backup(data_dir: Path, target_dir: Path) -> list[Path]:
+    """Consistent copies of the live databases, made with SQLite's online backup API."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for name in ("bookings.sqlite", "chat.sqlite"):
+        source = data_dir / name
+        if not source.exists():
+            continue
+        target = target_dir / name
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        target.chmod(0o600)
+        copies.append(target)
+    return copies
+
+
+def run_admin(assistant: Assistant, args: argparse.Namespace, data_dir: Path) -> int:
+    """Carry out one staff action; the actor recorded in the audit log is cli:<login name>."""
+    actor = f"cli:{getpass.getuser()}"
+    act = lambda **kw: assistant.handle(Event(user=actor, is_admin=True, **kw))
+    a, rest = args.action, args.args
+    try:
+        if a in ("pending", "sessions", "stats", "unanswered", "export"):
+            replies = act(command=a)
+        elif a == "approve" and rest:
+            replies = act(button=f"adm:approve:{rest[0]}")
+        elif a in ("propose", "decline") and len(rest) >= 2:
+            act(button=f"adm:{a}:{rest[0]}")
+            replies = act(text=" ".join(rest[1:]))
+        elif a in ("attendees", "close") and rest:
+            replies = act(button=f"adm:{'att' if a == 'attendees' else 'close'}:{rest[0]}")
+        elif a == "cancel" and rest:
+            replies = act(button=f"adm:dropok:{rest[0]}")
+        elif a == "session-create":
+            replies = _create_session(assistant, actor, args)
+        elif a == "backup":
+            copies = backup(data_dir, Path(rest[0]) if rest else args.out / "backup")
+            replies = [Reply("已备份：" + "、".join(map(str, copies)))]
+        elif a == "purge":
+            replies = [Reply(f"已清除过期个人信息：{assistant.purge()}")]
+        else:
+            print(f"参数不完整：{ACTIONS[a]}")
+            return 2
+    except BookingError as error:
+        print(f"错误：{error}")
+        return 1
+    _print(replies, args.out)
+    undelivered = len(assistant.state.undelivered())
+    if undelivered:
+        print(f"（有 {undelivered} 条通知等待机器人发出）")
+    return 0
+
+
+def _create_session(assistant: Assistant, actor: str, args: argparse.Namespace) -> list[Reply]:
+    """Validate every option with the same fields the chat form uses, then create the session."""
+    form = assistant.sessions
+    raw = {"program_id": args.program, "title": args.title, "starts_at": args.start, "minutes": args.minutes,
+           "venue": args.venue, "street": args.street, "audience": args.audience, "capacity": args.capacity,
+           "deadline": args.deadline}
+    values: dict = {}
+    for field in form.fields:
+        if field.name == "program_id":
+            if assistant.desk.catalog.program(args.program) is None:
+                raise BookingError("请用 --program 指定 lectures.yaml 里的项目编号，例如 family-education。")
+            values["program_id"] = args.program
+            continue
+        values[field.name] = field.parse(str(raw[field.name]), values)
+    return form.submit(Event(user=actor, is_admin=True), values)
