@@ -85,6 +85,8 @@ def run_admin(assistant: Assistant, args: argparse.Namespace, data_dir: Path) ->
         print(f"错误：{error}")
         return 1
     _print(replies, args.out)
+    if any(reply.error for reply in replies):
+        return 1
     undelivered = len(assistant.state.undelivered())
     if undelivered:
         print(f"（有 {undelivered} 条通知等待机器人发出）")

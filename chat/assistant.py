@@ -90,7 +90,7 @@ class Assistant:
                 return self.flows[flow].on_text(event, step, data)
             return [self.asking.ask(event.text)]
         except BookingError as error:
-            return [Reply(str(error))]
+            return [Reply(str(error), error=True)]
 
     def main_menu(self) -> list[list[Button]]:
         t = self.texts

@@ -200,7 +200,7 @@ class StaffFlow:
             self.ctx.state.clear(event.user)
             return [Reply(self.texts("already_decided", ref=ref, status=error.booking.decision_text))]
         except BookingError as error:
-            return [Reply(str(error))]
+            return [Reply(str(error), error=True)]
         self.ctx.state.clear(event.user)
         self._tell_school(booking)
         return [Reply(self.texts("decided", ref=ref, status=booking.decision_text), edit=action == "approve")]

@@ -30,6 +30,7 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     attachment: Attachment | None = None
     edit: bool = False  # replace the message the button was on, instead of sending a new one
+    error: bool = False  # the text explains why something was refused (the command line exits non-zero)
 
 
 def reply_to_json(reply: Reply) -> dict:

@@ -13,7 +13,7 @@ def admin(data_dir, *args):
                           env=env, timeout=120)
 
 
-def test_create_list_export_and_backup(kb_settings, tmp_path):
+def test_create_list_export_and_backup(engine, kb_settings, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     for name in ("kb.sqlite", "kb.manifest.json"):
@@ -37,7 +37,7 @@ def test_create_list_export_and_backup(kb_settings, tmp_path):
         assert conn.execute("select count(*) from sessions").fetchone() == (1,)
 
 
-def test_bad_input_is_explained(kb_settings, tmp_path):
+def test_bad_input_is_explained(engine, kb_settings, tmp_path):
     result = admin(kb_settings.data_dir, "session-create", "--program", "nope")
     assert result.returncode == 1 and "--program" in result.stdout
     result = admin(kb_settings.data_dir, "approve", "PD-2026-0999")
