@@ -91,7 +91,7 @@ class FormFlow:
             try:
                 replies = self.submit(event, values)
             except BookingError as error:
-                return [Reply(str(error)), self._review(data)]
+                return [Reply(str(error), error=True), self._review(data)]
             self.state.clear(event.user)
             return replies
         return [Reply(self.texts("stale_button"))]
@@ -104,7 +104,7 @@ class FormFlow:
         try:
             value = field.parse(raw, data)
         except BookingError as error:  # a clear message and a second chance; nothing is lost
-            return [Reply(str(error)), self._prompt(field, data)]
+            return [Reply(str(error), error=True), self._prompt(field, data)]
         data[field.name] = to_json(value)
         return self._advance(user, data, [])
 
