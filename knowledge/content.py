@@ -199,7 +199,7 @@ def load_synonyms(root: Path) -> list[SynonymRule]:
         entry = "/".join(map(str, item.get("when") or item.get("when_all") or []))[:30]
         triggers = _triggers(path, item, "when", entry)
         if item.get("when_all"):
-            triggers.append(Trigger([[str(x)] for x in item["when_all"]]))
+            triggers.append(Trigger.parse("+".join(str(x) for x in item["when_all"])))
         if not triggers:
             raise ContentError(path, "规则需要 when 或 when_all", item.line, entry)
         rules.append(SynonymRule(triggers=triggers, add=_str_list(path, item, "add", entry)))

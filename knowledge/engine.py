@@ -67,8 +67,9 @@ class Engine:
         text = normalize(question)[:MAX_QUESTION]
         if not compact(text):
             return Answer(question, False, False, self.messages["empty_question"].strip(), [], "empty")
+        prepared = self.segmenter.prepare(text)
         alerts = [r for r in self.emergency_rules
-                  if any(t.fires(text) for t in r.triggers) and not any(t.fires(text) for t in r.unless)]
+                  if any(t.fires(prepared) for t in r.triggers) and not any(t.fires(prepared) for t in r.unless)]
         refs = self.refs.find(text)
         if refs:
             result = self._lookup(question, refs)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.numerals import int_to_cn
+from knowledge.normalize import normalize
+from knowledge.numerals import arabize, int_to_cn
 
 _ARTICLE = re.compile(r"^\s*(\d+)\s*(之[一二三四五六七八九十]+)?\s*$")
 
@@ -135,7 +136,8 @@ class Trigger:
 
     @classmethod
     def parse(cls, text: str) -> "Trigger":
-        groups = [[alt.strip() for alt in part.split("|") if alt.strip()] for part in str(text).split("+")]
+        """Phrases are stored the way questions are prepared: simplified, lower case, Arabic digits."""
+        groups = [[arabize(normalize(alt)) for alt in part.split("|") if alt.strip()] for part in str(text).split("+")]
         if not groups or not all(groups):
             raise ValueError(f"规则 {text!r} 写法不对")
         return cls(groups)

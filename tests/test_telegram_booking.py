@@ -10,9 +10,11 @@ from tests.telegram_fixtures import TELEGRAM_TESTS, RunningBot, exchange, fake, 
 pytestmark = TELEGRAM_TESTS
 
 KEY = f"tg:{USER['id']}"
+SOON = dtm.date.today() + dtm.timedelta(days=14)
+TUESDAY = SOON + dtm.timedelta(days=(1 - SOON.weekday()) % 7)  # a school day inside the booking window
 ANSWERS = {"school": "上海市浦东新区川沙小学", "street": "川沙", "address": "浦东新区川沙路100号",
            "contact_name": "王丽", "contact_role": "德育主任", "phone": "021-12345678", "grades": "四年级",
-           "head_count": "120", "preferred_dates": (dtm.date.today() + dtm.timedelta(days=20)).isoformat()}
+           "head_count": "120", "preferred_dates": TUESDAY.isoformat()}
 
 
 async def fill(server: FakeBotAPI, assistant, prompt: Call, until: str) -> Call:

@@ -32,6 +32,10 @@ def test_chinese_comma_between_admin_ids_is_accepted():
     assert settings(TELEGRAM_ADMIN_IDS="1，2").admin_ids == {1, 2}
 
 
+def test_admin_keys_are_the_assistants_user_keys():
+    assert settings(TELEGRAM_ADMIN_IDS="67890,12345").admin_keys == ("tg:12345", "tg:67890")
+
+
 def test_the_token_never_shows_in_repr_or_errors():
     assert TOKEN not in repr(settings(TELEGRAM_WEBHOOK_URL="https://x.org/h", TELEGRAM_WEBHOOK_SECRET="s"))
     with pytest.raises(SettingsError) as caught:
