@@ -62,16 +62,43 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot when a token is configured, else the terminal chat."""
+    import os
+
     from chat import console
     from chat.assistant import Assistant
+    from handlers.settings import SettingsError, TelegramSettings
 
-    assistant = Assistant.open(KnowledgeSettings.from_env(), admins=("cli:local",))
+    settings = KnowledgeSettings.from_env()
+    retention = retention_days()
+    if not os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
+        assistant = Assistant.open(settings, admins=("cli:local",), retention_days=retention)
+        try:
+            return console.run(assistant)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            assistant.close()
     try:
-        return console.run(assistant)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        assistant.close()
+        telegram = TelegramSettings.from_env()
+    except SettingsError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    from handlers.app import build_application, run
+
+    logging.getLogger().setLevel(logging.INFO)
+    assistant = Assistant.open(settings, admins=telegram.admin_keys, retention_days=retention)
+    run(build_application(telegram, assistant), telegram)
+    return 0
+
+
+def retention_days() -> int:
+    """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
+    import os
+
+    raw = os.environ.get("DATA_RETENTION_DAYS", "90").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise SystemExit(f"配置错误：DATA_RETENTION_DAYS 应为 1–3650 之间的天数，现在是「{raw}」")
+    return int(raw)
 
 
 def cmd_admin(args: argparse.Namespace) -> int:

@@ -21,6 +21,8 @@ from knowledge.engine import Engine
 
 logger = logging.getLogger(__name__)
 STAFF_COMMANDS = ("pending", "sessions", "stats", "unanswered", "export")
+PRIVATE_COMMANDS = ("lectures", "book", "my", "privacy", "forget", *STAFF_COMMANDS)
+PUBLIC_BUTTONS = ("menu", "art", "faq", "fb", "law", "top")
 
 
 class Assistant:
@@ -54,12 +56,12 @@ class Assistant:
         self.state.close()
         self.desk.close()
 
-    def outbox(self) -> list[tuple[str, Reply, Callable[[], None]]]:
+    def outbox(self, channel: str = "") -> list[tuple[str, Reply, Callable[[], None]]]:
         """Undelivered messages for other users as (user, reply, acknowledge); acknowledge once sent.
 
         They wait in the database, so staff actions from the command line reach people too."""
         return [(user, reply_from_json(data), lambda i=message_id: self.state.delivered(i))
-                for message_id, user, data in self.state.undelivered()]
+                for message_id, user, data in self.state.undelivered(channel)]
 
     def take_outbox(self) -> list[tuple[str, Reply]]:
         """Take every undelivered message at once (for channels that deliver synchronously)."""
@@ -80,6 +82,11 @@ class Assistant:
     def handle(self, event: Event) -> list[Reply]:
         """Every update from every channel comes through here; domain errors become replies."""
         try:
+            if event.public and (event.command in PRIVATE_COMMANDS or (
+                    event.button and event.button.split(":", 1)[0] not in PUBLIC_BUTTONS)):
+                return [Reply(self.texts("private_only"))]
+            if event.public and event.text:  # never feed group chatter into a private form
+                return [self.asking.ask(event.text)]
             if event.command:
                 return self._command(event)
             if event.button:

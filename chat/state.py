@@ -113,9 +113,10 @@ class ChatState:
             self._conn.execute("insert into outbox (user, reply, created) values (?, ?, ?)",
                                (user, json.dumps(reply, ensure_ascii=False), time.time()))
 
-    def undelivered(self, limit: int = 50) -> list[tuple[int, str, dict]]:
-        rows = self._conn.execute("select id, user, reply from outbox where delivered is null order by id limit ?",
-                                  (limit,)).fetchall()
+    def undelivered(self, channel: str = "", limit: int = 50) -> list[tuple[int, str, dict]]:
+        """Messages not yet delivered, oldest first; `channel` ("tg:") keeps one channel's users."""
+        rows = self._conn.execute("select id, user, reply from outbox where delivered is null and user like ? "
+                                  "order by id limit ?", (channel + "%", limit)).fetchall()
         return [(r[0], r[1], json.loads(r[2])) for r in rows]
 
     def delivered(self, message_id: int) -> None:

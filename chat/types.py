@@ -59,12 +59,14 @@ class Event:
     command: str = ""    # without the slash
     args: tuple[str, ...] = ()
     is_admin: bool = False
+    public: bool = False  # said where others can read it (a group chat): no personal details there
 
     @classmethod
-    def parse_text(cls, user: str, text: str, is_admin: bool = False) -> "Event":
+    def parse_text(cls, user: str, text: str, is_admin: bool = False, public: bool = False) -> "Event":
         """Turn '/law 75' into a command event and anything else into text."""
         stripped = (text or "").strip()
         if stripped.startswith("/") and len(stripped) > 1:
             head, *rest = stripped[1:].split()
-            return cls(user=user, command=head.split("@")[0].lower(), args=tuple(rest), is_admin=is_admin)
-        return cls(user=user, text=text or "", is_admin=is_admin)
+            return cls(user=user, command=head.split("@")[0].lower(), args=tuple(rest), is_admin=is_admin,
+                       public=public)
+        return cls(user=user, text=text or "", is_admin=is_admin, public=public)

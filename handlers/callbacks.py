@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes, filters
 
 from chat.assistant import Assistant
 from chat.types import Event, Reply
-from handlers.deliver import Target, deliver, notify
+from handlers.deliver import CHANNEL, Target, deliver, notify
 from handlers.ratelimit import Verdict
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ def user_key(update: Update) -> str:
     return f"tg:{update.effective_user.id}"
 
 
+def in_group(update: Update) -> bool:
+    """Others can read this chat, so no personal details may be collected here."""
+    chat = update.effective_chat
+    return chat is not None and chat.type != ChatType.PRIVATE
+
+
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """True for users listed in TELEGRAM_ADMIN_IDS."""
     return update.effective_user.id in context.bot_data["admin_ids"]
@@ -52,7 +58,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
                   origin: Message | None = None) -> None:
     """Ask the assistant about one event; deliver its replies here and its messages for others to them."""
     helper = assistant(context)
-    replies, others = helper.handle(event), helper.take_outbox()
+    replies, others = helper.handle(event), helper.outbox(CHANNEL)
     try:
         await deliver(context.bot, Target.of(update), replies, origin)
     finally:
@@ -71,7 +77,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Pass a /command (known or not) to the assistant."""
     if update.effective_user and await admitted(update, context):
         text = update.effective_message.text
-        await respond(update, context, Event.parse_text(user_key(update), text, is_admin(update, context)))
+        await respond(update, context, Event.parse_text(user_key(update), text, is_admin(update, context), in_group(update)))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -79,7 +85,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_user and await admitted(update, context):
         mention = re.compile(re.escape(f"@{context.bot.username}"), re.IGNORECASE)
         text = mention.sub(" ", update.effective_message.text).strip()
-        await respond(update, context, Event.parse_text(user_key(update), text, is_admin(update, context)))
+        await respond(update, context, Event.parse_text(user_key(update), text, is_admin(update, context), in_group(update)))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -99,5 +105,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not allowed:
         return
     origin = query.message if query.message is not None and query.message.is_accessible else None
-    event = Event(user=user_key(update), button=query.data or "", is_admin=is_admin(update, context))
+    event = Event(user=user_key(update), button=query.data or "", is_admin=is_admin(update, context),
+                  public=in_group(update))
     await respond(update, context, event, origin)

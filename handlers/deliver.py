@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from telegram import Bot, Message, ReplyParameters, Update
 from telegram.constants import ChatType
@@ -76,15 +77,21 @@ def is_not_modified(exc: BadRequest) -> bool:
     return "message is not modified" in exc.message.lower()
 
 
+CHANNEL = "tg:"  # user keys this channel can deliver to
+
+
 def chat_id_of(user: str) -> int | None:
     """The private chat of a user key like "tg:12345"; None for keys of other channels."""
     channel, _, number = user.partition(":")
     return int(number) if channel == "tg" and number.lstrip("-").isdigit() else None
 
 
-async def notify(bot: Bot, items: list[tuple[str, Reply]]) -> None:
-    """Deliver messages meant for other users (staff alerts, promotions); one failure does not stop the rest."""
-    for user, reply in items:
+async def notify(bot: Bot, items: list[tuple[str, Reply, Callable[[], None]]]) -> None:
+    """Deliver messages meant for other users (staff alerts, promotions); one failure does not stop the rest.
+
+    Each is acknowledged only once Telegram took it (or the user blocked the bot); the rest stay queued
+    in the database and the outbox job tries them again."""
+    for user, reply, acknowledge in items:
         chat_id = chat_id_of(user)
         if chat_id is None:
             logger.warning("cannot deliver a message to %s: not a Telegram user key", user)
@@ -94,4 +101,6 @@ async def notify(bot: Bot, items: list[tuple[str, Reply]]) -> None:
         except Forbidden as exc:
             logger.info("could not notify %s (blocked the bot?): %s", user, exc.message)
         except TelegramError as exc:
-            logger.warning("could not notify %s: %s", user, exc.message)
+            logger.warning("could not notify %s, will retry: %s", user, exc.message)
+            continue
+        acknowledge()

@@ -8,11 +8,12 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from chat.context import SHANGHAI
-from handlers.deliver import Target, chat_id_of, deliver
+from handlers.deliver import CHANNEL, Target, chat_id_of, deliver, notify
 
 logger = logging.getLogger(__name__)
 
 REMINDER_EVERY = 300                  # seconds between looks for due lecture and school reminders
+OUTBOX_EVERY = 15                     # seconds between deliveries of queued messages (e.g. from `bot.py admin`)
 PURGE_AT = time(3, 30, tzinfo=SHANGHAI)  # daily sweep of personal details past the retention period
 
 
@@ -32,6 +33,11 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         acknowledge()
 
 
+async def deliver_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Deliver messages still queued: ones a send failed for, and ones staff queued from the command line."""
+    await notify(context.bot, context.bot_data["assistant"].outbox(CHANNEL))
+
+
 async def purge_old_data(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Blank personal details of past sessions and bookings older than the retention period."""
     logger.info("retention sweep: %s", context.bot_data["assistant"].purge())
@@ -43,4 +49,5 @@ def schedule(app: Application) -> None:
         logger.warning("no JobQueue: reminders are not sent; install python-telegram-bot[job-queue]")
         return
     app.job_queue.run_repeating(send_reminders, interval=REMINDER_EVERY, first=10, name="reminders")
+    app.job_queue.run_repeating(deliver_outbox, interval=OUTBOX_EVERY, first=5, name="outbox")
     app.job_queue.run_daily(purge_old_data, time=PURGE_AT, name="retention")

@@ -248,3 +248,14 @@ def test_questions_are_logged_masked_and_feedback_recorded(bot, tmp_path):
         votes = conn.execute("select vote from feedback").fetchall()
     assert "13812345678" not in text and "[电话]" in text
     assert votes == [(1,)]
+
+
+def test_group_chats_never_collect_personal_details(bot):
+    session = new_session(bot)
+    for event in (Event(user="tg:1", command="book", public=True), Event(user="tg:1", command="my", public=True),
+                  Event(user="tg:1", button=f"lec:join:{session.id}", public=True)):
+        assert "私聊" in bot.handle(event)[0].text
+    bot.handle(Event(user="tg:1", button=f"privacy:agree:lec:join:{session.id}"))  # a form open in private
+    answer = bot.handle(Event(user="tg:1", text="孩子在学校被欺负怎么办", public=True))
+    assert "法律依据" in answer[0].text                                           # answered, not taken as a name
+    assert bot.state.get("tg:1")[1] == "name"

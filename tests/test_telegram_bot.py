@@ -103,6 +103,13 @@ async def test_an_injected_not_modified_is_swallowed(tg):
     assert len(tg.calls_to("sendMessage", since=mark)) == 1  # only the /help that settled the queue
 
 
+async def test_a_message_that_can_no_longer_be_edited_gets_a_fresh_one(tg):
+    [menu] = await exchange(tg, tg.command("/law"))
+    tg.fail("editMessageText", 400, "Bad Request: message can't be edited")
+    [fresh] = await exchange(tg, tg.callback(menu, menu.buttons[0][1]))
+    assert fresh.buttons and fresh.params["chat_id"] == USER["id"]
+
+
 async def test_a_stale_button_gets_a_polite_reply(tg, tg_assistant):
     [menu] = await exchange(tg, tg.command("/start"))
     [reply] = await exchange(tg, tg.callback(menu, "gone:42"))

@@ -24,16 +24,17 @@ class Scripted:
                  outbox: list[tuple[str, Reply]] | None = None, reminders: list[tuple[str, Reply]] | None = None):
         self.texts, self.state = real.texts, real.state
         self.replies, self.fail_on = replies or [], fail_on
-        self.outbox, self.due, self.acknowledged, self.purged = outbox or [], reminders or [], [], 0
+        self.queued, self.due, self.acknowledged, self.purged = outbox or [], reminders or [], [], 0
+        self.delivered: list[str] = []
 
     def handle(self, event: Event) -> list[Reply]:
         if self.fail_on and self.fail_on in event.text:
             raise RuntimeError("assistant exploded")
         return self.replies or [Reply("ok")]
 
-    def take_outbox(self) -> list[tuple[str, Reply]]:
-        items, self.outbox = self.outbox, []
-        return items
+    def outbox(self, channel: str = "") -> list[tuple[str, Reply, object]]:
+        return [(user, reply, lambda user=user: self.delivered.append(user)) for user, reply in self.queued
+                if user.startswith(channel) and user not in self.delivered]
 
     def reminders(self):
         return [(user, reply, lambda user=user: self.acknowledged.append(user)) for user, reply in self.due
@@ -208,6 +209,7 @@ async def test_messages_for_others_are_delivered_and_a_blocked_recipient_is_skip
     assert sent == [(USER["id"], "已提交"), (2002, "给工作人员乙")]
     assert fake.calls_to("sendMessage")[1].buttons == [("✅ 同意", "adm:approve:PD-1")]
     assert [c.status for c in fake.attempts("sendMessage")] == [200, 403, 200]
+    assert app.bot_data["assistant"].delivered == ["tg:3003", "tg:2002"]  # blocked counts as done; cli:local waits
 
 
 async def test_reminders_are_marked_sent_only_when_delivered(fake, tg_assistant):
