@@ -39,7 +39,7 @@ class Assistant:
         self.privacy = PrivacyFlow(self.ctx, self._resume)
         self.lectures = LectureFlow(self.ctx, self.privacy)
         self.schools = SchoolFlow(self.ctx, self.privacy)
-        self.sessions = SessionForm(self.ctx)
+        self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
         self.flows = {f.name: f for f in (self.privacy, self.lectures, self.schools, self.sessions, self.staff)}
 

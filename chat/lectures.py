@@ -11,6 +11,8 @@ from chat.texts import Texts
 from chat.types import Attachment, Button, Event, Reply
 
 YES, NO = "是", "否"
+SUBSCRIPTION = "announce"                  # chat-state setting: the audience a user wants announcements for
+AUDIENCES = ("家长", "学生", "教师", "全部")
 
 
 def promoted_notice(texts: Texts, reg: Registration) -> Reply:
@@ -67,10 +69,24 @@ class LectureFlow(FormFlow):
         if payload.isdigit():
             return [self._detail(int(payload))]
         sessions = self.ctx.desk.lectures.open_sessions(self.ctx.now())
+        subscribed = self.ctx.state.setting(event.user, SUBSCRIPTION) is not None
+        toggle = [Button(self.texts("btn_unsubscribe" if subscribed else "btn_subscribe"),
+                         "lec:unsub" if subscribed else "lec:sub")]
         if not sessions:
-            return [Reply(self.texts("lectures_none"))]
+            return [Reply(self.texts("lectures_none"), [toggle])]
         rows = [[Button(f"{when_text(s.starts_at)} {s.title}"[:60], f"lec:view:{s.id}")] for s in sessions[:20]]
-        return [Reply(self.texts("lectures_header"), rows)]
+        return [Reply(self.texts("lectures_header"), rows + [toggle])]
+
+    def announce(self, session: Session) -> int:
+        """Queue a notice of a new session for every subscriber of its audience; returns how many."""
+        reply = Reply(self.texts("announce") + "\n" + self._detail(session.id).text,
+                      [[Button(self.texts("btn_join"), f"lec:join:{session.id}")]])
+        count = 0
+        for user, audience in self.ctx.state.users_with(SUBSCRIPTION):
+            if audience == "全部" or audience in session.audience:
+                self.ctx.notify(user, reply)
+                count += 1
+        return count
 
     def _detail(self, session_id: int, edit: bool = False) -> Reply:
         try:
@@ -106,6 +122,15 @@ class LectureFlow(FormFlow):
                                                                  Button(self.texts("btn_cancel"), "lec:noop")]])]
         if action == "dropok" and arg:
             return self._drop(event, arg)
+        if action == "sub":
+            return [Reply(self.texts("subscribe_pick"), [[Button(a, f"lec:subto:{i}") for i, a in enumerate(AUDIENCES)]],
+                          edit=True)]
+        if action == "subto" and arg.isdigit() and int(arg) < len(AUDIENCES):
+            self.ctx.state.set_setting(event.user, SUBSCRIPTION, AUDIENCES[int(arg)])
+            return [Reply(self.texts("subscribed", audience=AUDIENCES[int(arg)]), edit=True)]
+        if action == "unsub":
+            self.ctx.state.clear_setting(event.user, SUBSCRIPTION)
+            return [Reply(self.texts("unsubscribed"), edit=True)]
         if action == "noop":
             return [Reply(self.texts("cancelled"), edit=True)]
         return super().on_button(event, step, data)

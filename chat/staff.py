@@ -49,9 +49,9 @@ class SessionForm(FormFlow):
 
     name = "ses"
 
-    def __init__(self, ctx: FlowContext):
+    def __init__(self, ctx: FlowContext, announce):
         super().__init__(ctx.state, ctx.texts)
-        self.ctx = ctx
+        self.ctx, self.announce = ctx, announce
         t, catalog = ctx.texts, ctx.desk.catalog
         self.fields = [
             Field("program_id", t("label_program"), t("ask_session_program"), lambda raw, d: raw,
@@ -76,7 +76,8 @@ class SessionForm(FormFlow):
             values["program_id"], values.get("title") or "", starts, starts + timedelta(minutes=values["minutes"]),
             values["venue"], values["street"], values["audience"], values["capacity"],
             datetime.fromisoformat(values["deadline"]), event.user, now=self.ctx.now())
-        return [Reply(self.texts("session_created", id=session.id, title=session.title))]
+        told = self.announce(session)
+        return [Reply(self.texts("session_created", id=session.id, title=session.title, told=told))]
 
 
 class StaffFlow:

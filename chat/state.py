@@ -107,6 +107,14 @@ class ChatState:
         with self._lock:
             self._conn.execute("insert or replace into settings values (?, ?, ?)", (user, key, value))
 
+    def users_with(self, key: str) -> list[tuple[str, str]]:
+        """(user, value) for every user who has this setting, e.g. announcement subscriptions."""
+        return [tuple(r) for r in self._conn.execute("select user, value from settings where key = ?", (key,))]
+
+    def clear_setting(self, user: str, key: str) -> None:
+        with self._lock:
+            self._conn.execute("delete from settings where user = ? and key = ?", (user, key))
+
     def enqueue(self, user: str, reply: dict) -> None:
         """Keep a message for another user until a channel has delivered it (survives restarts)."""
         with self._lock:

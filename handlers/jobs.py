@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 REMINDER_EVERY = 300                  # seconds between looks for due lecture and school reminders
 OUTBOX_EVERY = 15                     # seconds between deliveries of queued messages (e.g. from `bot.py admin`)
+OUTBOX_BATCH = 25                     # at most this many per round: announcements stay far below Telegram's limits
 PURGE_AT = time(3, 30, tzinfo=SHANGHAI)  # daily sweep of personal details past the retention period
 
 
@@ -35,7 +36,7 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def deliver_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Deliver messages still queued: ones a send failed for, and ones staff queued from the command line."""
-    await notify(context.bot, context.bot_data["assistant"].outbox(CHANNEL))
+    await notify(context.bot, context.bot_data["assistant"].outbox(CHANNEL)[:OUTBOX_BATCH])
 
 
 async def purge_old_data(context: ContextTypes.DEFAULT_TYPE) -> None:

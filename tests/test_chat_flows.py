@@ -259,3 +259,22 @@ def test_group_chats_never_collect_personal_details(bot):
     answer = bot.handle(Event(user="tg:1", text="孩子在学校被欺负怎么办", public=True))
     assert "法律依据" in answer[0].text                                           # answered, not taken as a name
     assert bot.state.get("tg:1")[1] == "name"
+
+
+def test_subscribers_hear_of_new_sessions_for_their_audience(bot):
+    listing = say(bot, "tg:1", command="lectures")
+    assert "lec:sub" in buttons(listing)
+    say(bot, "tg:1", button="lec:sub")
+    assert "家长" in say(bot, "tg:1", button="lec:subto:0")[0].text      # parents
+    say(bot, "tg:2", button="lec:subto:1")                               # students
+    say(bot, ADMIN, button="adm:new")
+    say(bot, ADMIN, button="ses:pick:program_id:0")
+    say(bot, ADMIN, button="ses:skip")
+    for answer in ["2026-12-20 14:00", "90", "浦东图书馆", "花木", "家长", "30", "2026-12-19 18:00"]:
+        say(bot, ADMIN, text=answer)
+    created = say(bot, ADMIN, button="ses:ok")
+    assert "已通知订阅的用户 1 人" in created[0].text
+    told = bot.take_outbox()
+    assert [user for user, _ in told] == ["tg:1"] and "lec:join:1" in buttons([told[0][1]])
+    say(bot, "tg:1", button="lec:unsub")
+    assert bot.state.setting("tg:1", "announce") is None
