@@ -24,6 +24,11 @@ def from_db(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(SHANGHAI) if text else None
 
 
+def now_or(now: datetime | None) -> datetime:
+    """The given instant in Shanghai, or the current one when none is given."""
+    return aware(now) if now is not None else datetime.now(SHANGHAI)
+
+
 def today(now: datetime) -> date:
     """The calendar date in Shanghai at this instant."""
     return aware(now).date()

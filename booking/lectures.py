@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from .catalog import Catalog
-from .clock import SHANGHAI, aware, human, to_db
+from .clock import aware, human, now_or, to_db
 from .errors import BookingError, NotFound
 from .models import CANCELLED, CLOSED, CONFIRMED, OPEN, WAITLISTED, Registration, Session
 from .phones import normalize_phone
@@ -20,10 +20,6 @@ REMINDER_LEAD = timedelta(hours=24)
 REF_PREFIX = "JZ"
 
 
-def _now(now: datetime | None) -> datetime:
-    return aware(now) if now is not None else datetime.now(SHANGHAI)
-
-
 class Lectures:
     """Sign-ups for public lecture sessions; every write is one BEGIN IMMEDIATE transaction."""
 
@@ -35,7 +31,7 @@ class Lectures:
                        street: str, audience: str | list[str], capacity: int, deadline: datetime,
                        created_by: str, now: datetime | None = None) -> Session:
         """Check and store a new session, open for sign-up until its deadline."""
-        now = _now(now)
+        now = now_or(now)
         starts_at, ends_at, deadline = aware(starts_at), aware(ends_at), aware(deadline)
         program = self.catalog.program(program_id)
         if program is None:
@@ -137,7 +133,7 @@ class Lectures:
 
     def close_session(self, session_id: int, by: str, now: datetime | None = None) -> Session:
         """Stop taking sign-ups (existing ones and waitlist promotion stay in force)."""
-        now = _now(now)
+        now = now_or(now)
         with self.store.write() as tx:
             session = _session_or_raise(tx, session_id)
             if session.status != OPEN:
@@ -149,7 +145,7 @@ class Lectures:
     def cancel_session(self, session_id: int, by: str, now: datetime | None = None,
                        reason: str | None = None) -> list[Registration]:
         """Cancel a session and all its active sign-ups; returns those registrants so they can be told."""
-        now = _now(now)
+        now = now_or(now)
         with self.store.write() as tx:
             session = _session_or_raise(tx, session_id)
             if session.status == CANCELLED:
@@ -174,7 +170,7 @@ class Lectures:
     def mark_reminded(self, reg_id: int, now: datetime | None = None) -> None:
         """Record that the reminder went out, so it is not sent twice."""
         with self.store.write() as tx:
-            tx.update_registration(reg_id, {"reminded_at": to_db(_now(now))})
+            tx.update_registration(reg_id, {"reminded_at": to_db(now_or(now))})
 
 
 def promote_waitlist(tx: Tx, session_id: int, now: datetime) -> list[Registration]:

@@ -7,7 +7,7 @@ from datetime import date as Date, datetime, timedelta
 from typing import Any
 
 from .catalog import Catalog
-from .clock import SHANGHAI, aware, human, human_date, to_db, today
+from .clock import aware, human, human_date, now_or, to_db, today
 from .dates import read_dates
 from .errors import AlreadyDecided, BookingError, NotFound, ValidationError
 from .models import (ACTIONS, APPROVED, DECLINED, PENDING, PROPOSED, WITHDRAWN, BookingRequest,
@@ -21,10 +21,6 @@ __all__ = ["BookingRequest", "Schools", "validate_field"]
 
 REF_PREFIX = "PD"
 REMINDER_DAYS = 3
-
-
-def _now(now: datetime | None) -> datetime:
-    return aware(now) if now is not None else datetime.now(SHANGHAI)
 
 
 class Schools:
@@ -144,7 +140,7 @@ class Schools:
     def mark_school_reminded(self, ref: str, now: datetime | None = None) -> None:
         """Record that the reminder for this booking went out."""
         with self.store.write() as tx:
-            tx.update_school_booking(_normal_ref(ref), {"reminded_at": to_db(_now(now))})
+            tx.update_school_booking(_normal_ref(ref), {"reminded_at": to_db(now_or(now))})
 
     def _school_reply(self, ref: str, user_key: str, now: datetime, *, accept: bool,
                       reason: str | None = None) -> SchoolBooking:

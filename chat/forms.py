@@ -9,8 +9,7 @@ from datetime import date
 from typing import Any, Callable
 
 from booking import BookingError
-from chat.state import ChatState
-from chat.texts import Texts
+from chat.context import FlowContext
 from chat.types import Button, Event, Reply
 
 REVIEW = "review"
@@ -43,8 +42,8 @@ class FormFlow:
     name = "form"
     fields: list[Field] = []
 
-    def __init__(self, state: ChatState, texts: Texts):
-        self.state, self.texts = state, texts
+    def __init__(self, ctx: FlowContext):
+        self.ctx, self.state, self.texts = ctx, ctx.state, ctx.texts
 
     # ---- hooks --------------------------------------------------------------------------------
     def submit(self, event: Event, values: dict) -> list[Reply]:

@@ -43,8 +43,8 @@ class LectureFlow(FormFlow):
     name = "lec"
 
     def __init__(self, ctx: FlowContext, gate):
-        super().__init__(ctx.state, ctx.texts)
-        self.ctx, self.gate = ctx, gate
+        super().__init__(ctx)
+        self.gate = gate
         t = ctx.texts
         student = lambda d: d.get("role") == "学生"
         under14 = lambda d: student(d) and d.get("under14") == YES

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from booking.phones import display_phone
-from chat.context import FlowContext, when_text
+from chat.context import FlowContext
 from chat.lectures import promoted_notice
 from chat.types import Button, Event, Reply
 

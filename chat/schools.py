@@ -29,8 +29,8 @@ class SchoolFlow(FormFlow):
     name = "sch"
 
     def __init__(self, ctx: FlowContext, gate):
-        super().__init__(ctx.state, ctx.texts)
-        self.ctx, self.gate = ctx, gate
+        super().__init__(ctx)
+        self.gate = gate
         t = ctx.texts
 
         def check(name: str):

@@ -50,8 +50,8 @@ class SessionForm(FormFlow):
     name = "ses"
 
     def __init__(self, ctx: FlowContext, announce):
-        super().__init__(ctx.state, ctx.texts)
-        self.ctx, self.announce = ctx, announce
+        super().__init__(ctx)
+        self.announce = announce
         t, catalog = ctx.texts, ctx.desk.catalog
         self.fields = [
             Field("program_id", t("label_program"), t("ask_session_program"), lambda raw, d: raw,

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from rapidfuzz import fuzz
 
 from knowledge import render
 from knowledge.answer import Answer, Match

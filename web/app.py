@@ -1,0 +1,183 @@
+"""The web channel: the same Assistant behind a small JSON API and one mobile page (works in WeChat's browser).
+
+    settings = WebSettings.from_env()             # SettingsError (Chinese) on a bad setting
+    app = build_web_app(assistant, settings)      # tests drive this with aiohttp's TestClient
+    run_web(assistant, settings)                  # serve until Ctrl+C; closes the assistant at the end
+
+API (all JSON; POSTs need the X-CSRF-Token header echoing the pf_csrf cookie):
+    GET  /api/start              the welcome message and menu
+    POST /api/message {text}     a question, a form answer or a /command
+    POST /api/button  {data}     a pressed button's callback data
+    GET  /api/inbox              messages queued for this session (e.g. a waitlist seat)
+    GET  /api/attachment/<id>    a file from a reply (.ics), for a few minutes, to its own session only
+Each answer is {"replies": [...], "inbox": [...]}, a reply being {text, buttons, edit, error, attachment}.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+
+from chat.assistant import Assistant
+from chat.types import CALLBACK_LIMIT, Event, Reply
+from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
+from web.sessions import CHANNEL, AttachmentStore
+from web.settings import SettingsError, WebSettings
+
+__all__ = ["SettingsError", "WebSettings", "build_web_app", "run_web", "queue_reminders"]
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+CHORES_EVERY = 300       # seconds between looks for due reminders
+PURGE_EVERY = 24 * 3600  # seconds between purges of personal details past the retention period
+ASSISTANT = web.AppKey("assistant", Assistant)
+FILES = web.AppKey("files", AttachmentStore)
+
+
+def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Application:
+    """The aiohttp Application: page, static files and API; nothing listens until it runs."""
+    wording = Wording(assistant.texts)
+    app = web.Application(middlewares=[observe(wording), sessions(settings), guard(settings)],
+                          client_max_size=MAX_BODY)
+    app[ASSISTANT], app[FILES] = assistant, AttachmentStore()
+    app.router.add_get("/", page)
+    app.router.add_get("/api/start", start)
+    app.router.add_post("/api/message", message)
+    app.router.add_post("/api/button", button)
+    app.router.add_get("/api/inbox", inbox)
+    app.router.add_get("/api/attachment/{key}", attachment)
+    app.router.add_static("/static/", STATIC)
+    return app
+
+
+def run_web(assistant: Assistant, settings: WebSettings) -> None:
+    """Serve the page on WEB_HOST:WEB_PORT until stopped, with reminders and the daily purge running."""
+    app = build_web_app(assistant, settings)
+    app.cleanup_ctx.append(_chores)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, access_log=None)
+    finally:
+        assistant.close()
+
+
+# ---- handlers: request -> Event -> assistant -> JSON ------------------------------------------------
+async def page(request: web.Request) -> web.StreamResponse:
+    """The chat page (its cookies are set by the sessions middleware)."""
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def start(request: web.Request) -> web.Response:
+    """The welcome message and main menu."""
+    return respond(request, Event(user=request["user"], command="start"))
+
+
+async def message(request: web.Request) -> web.Response:
+    """Typed text: a question, a form answer, or a /command."""
+    text = (await read_json(request)).get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError(400, "bad_request")
+    return respond(request, Event.parse_text(request["user"], text))
+
+
+async def button(request: web.Request) -> web.Response:
+    """A pressed button, by its callback data."""
+    data = (await read_json(request)).get("data")
+    if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_LIMIT:
+        raise ApiError(400, "bad_request")
+    return respond(request, Event(user=request["user"], button=data))
+
+
+async def inbox(request: web.Request) -> web.Response:
+    """Messages that waited for this session."""
+    return web.json_response({"replies": [], "inbox": take_inbox(request)})
+
+
+async def attachment(request: web.Request) -> web.Response:
+    """A file from an earlier reply, to the session it was made for."""
+    item = request.app[FILES].get(request["user"], request.match_info["key"])
+    if item is None:
+        raise ApiError(404, "attachment_gone", minutes=request.app[FILES].minutes)
+    disposition = f"attachment; filename*=UTF-8''{quote(item.filename)}"
+    mime = item.mime + ("; charset=utf-8" if item.mime.startswith("text/") else "")
+    return web.Response(body=item.content, headers={"Content-Type": mime, "Content-Disposition": disposition})
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+async def read_json(request: web.Request) -> dict:
+    """The request body as a JSON object, or a 400/413 in Chinese."""
+    if request.content_type != "application/json":
+        raise ApiError(400, "bad_request")
+    try:
+        body = await request.json()
+    except ValueError:  # not JSON, or not UTF-8
+        raise ApiError(400, "bad_request") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request")
+    return body
+
+
+def respond(request: web.Request, event: Event) -> web.Response:
+    """Let the assistant handle one event; answer with its replies and whatever waited for this session."""
+    replies = request.app[ASSISTANT].handle(event)
+    return web.json_response({"replies": [to_json(request, r) for r in replies], "inbox": take_inbox(request)})
+
+
+def take_inbox(request: web.Request) -> list[dict]:
+    """This session's queued messages, marked delivered once they are in the response."""
+    user, items = request["user"], []
+    for recipient, reply, acknowledge in request.app[ASSISTANT].outbox(user):
+        if recipient == user:  # the outbox matches by prefix; keep exactly this session's messages
+            items.append(to_json(request, reply))
+            acknowledge()
+    return items
+
+
+def to_json(request: web.Request, reply: Reply) -> dict:
+    """A reply for the page; an attachment becomes a short-lived link."""
+    data = {"text": reply.text, "edit": reply.edit, "error": reply.error, "attachment": None,
+            "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons]}
+    if reply.attachment:
+        key = request.app[FILES].put(request["user"], reply.attachment)
+        data["attachment"] = {"filename": reply.attachment.filename, "url": f"/api/attachment/{key}"}
+    return data
+
+
+# ---- scheduled chores (run_web only) ----------------------------------------------------------------
+def queue_reminders(assistant: Assistant) -> int:
+    """Put due reminders for web users in their inbox; the Telegram channel sends its own users'."""
+    count = 0
+    for user, reply, acknowledge in assistant.reminders():
+        if user.startswith(CHANNEL):
+            assistant.ctx.notify(user, reply)
+            acknowledge()
+            count += 1
+    return count
+
+
+async def _chores(app: web.Application) -> AsyncIterator[None]:
+    """Reminders every few minutes and the retention purge once a day, while the server runs."""
+    task = asyncio.create_task(_repeat(app[ASSISTANT]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _repeat(assistant: Assistant) -> None:
+    """Run the chores until cancelled; one failure is logged and tried again next time."""
+    loop, purged_at = asyncio.get_running_loop(), None
+    while True:
+        try:
+            queue_reminders(assistant)
+            if purged_at is None or loop.time() - purged_at >= PURGE_EVERY:
+                logger.info("retention sweep: %s", assistant.purge())
+                purged_at = loop.time()
+        except Exception:
+            logger.exception("scheduled chore failed; will try again")
+        await asyncio.sleep(CHORES_EVERY)
