@@ -123,7 +123,7 @@ class Engine:
     def _search(self, question: str, text: str, exclude: str | None = None) -> Answer:
         query = self.ranker.query(text)
         ranked = self.rank(text, exclude, query)
-        matches = [self._match(c) for c in ranked[:TOP_MATCHES]]
+        matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = self.segmenter.prepare(text)
         offtopic = any(t.fires(prepared) for t in self.offtopic) and confidence < OFFTOPIC_OVERRIDE
@@ -149,6 +149,18 @@ class Engine:
                       confidence=confidence)
 
     # ---- building matches ---------------------------------------------------------------------
+    @staticmethod
+    def _diverse(matches: list[Match]) -> list[Match]:
+        """Best first, then only matches that add an article not already cited above them."""
+        if not matches:
+            return matches
+        chosen, seen = [matches[0]], {(s["law"], s["article"]) for s in matches[0].sources}
+        for match in matches[1:]:
+            keys = {(s["law"], s["article"]) for s in match.sources}
+            if (keys - seen or (not keys and match.kind == "policy")) and len(chosen) < TOP_MATCHES:
+                chosen.append(match)
+                seen |= keys
+        return chosen
     def _match(self, cand: Candidate) -> Match:
         score = round(cand.score, 4)
         if cand.kind == "faq":

@@ -26,7 +26,7 @@ from aiohttp import web
 from chat.assistant import Assistant
 from chat.types import CALLBACK_LIMIT, Event, Reply
 from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
-from web.sessions import CHANNEL, AttachmentStore
+from web.sessions import CHANNEL, USER, AttachmentStore
 from web.settings import SettingsError, WebSettings
 
 __all__ = ["SettingsError", "WebSettings", "build_web_app", "run_web", "queue_reminders"]
@@ -74,7 +74,7 @@ async def page(request: web.Request) -> web.StreamResponse:
 
 async def start(request: web.Request) -> web.Response:
     """The welcome message and main menu."""
-    return respond(request, Event(user=request["user"], command="start"))
+    return respond(request, Event(user=request[USER], command="start"))
 
 
 async def message(request: web.Request) -> web.Response:
@@ -82,7 +82,7 @@ async def message(request: web.Request) -> web.Response:
     text = (await read_json(request)).get("text")
     if not isinstance(text, str) or not text.strip():
         raise ApiError(400, "bad_request")
-    return respond(request, Event.parse_text(request["user"], text))
+    return respond(request, Event.parse_text(request[USER], text))
 
 
 async def button(request: web.Request) -> web.Response:
@@ -90,7 +90,7 @@ async def button(request: web.Request) -> web.Response:
     data = (await read_json(request)).get("data")
     if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_LIMIT:
         raise ApiError(400, "bad_request")
-    return respond(request, Event(user=request["user"], button=data))
+    return respond(request, Event(user=request[USER], button=data))
 
 
 async def inbox(request: web.Request) -> web.Response:
@@ -100,7 +100,7 @@ async def inbox(request: web.Request) -> web.Response:
 
 async def attachment(request: web.Request) -> web.Response:
     """A file from an earlier reply, to the session it was made for."""
-    item = request.app[FILES].get(request["user"], request.match_info["key"])
+    item = request.app[FILES].get(request[USER], request.match_info["key"])
     if item is None:
         raise ApiError(404, "attachment_gone", minutes=request.app[FILES].minutes)
     disposition = f"attachment; filename*=UTF-8''{quote(item.filename)}"
@@ -130,7 +130,7 @@ def respond(request: web.Request, event: Event) -> web.Response:
 
 def take_inbox(request: web.Request) -> list[dict]:
     """This session's queued messages, marked delivered once they are in the response."""
-    user, items = request["user"], []
+    user, items = request[USER], []
     for recipient, reply, acknowledge in request.app[ASSISTANT].outbox(user):
         if recipient == user:  # the outbox matches by prefix; keep exactly this session's messages
             items.append(to_json(request, reply))
@@ -143,7 +143,7 @@ def to_json(request: web.Request, reply: Reply) -> dict:
     data = {"text": reply.text, "edit": reply.edit, "error": reply.error, "attachment": None,
             "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons]}
     if reply.attachment:
-        key = request.app[FILES].put(request["user"], reply.attachment)
+        key = request.app[FILES].put(request[USER], reply.attachment)
         data["attachment"] = {"filename": reply.attachment.filename, "url": f"/api/attachment/{key}"}
     return data
 

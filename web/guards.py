@@ -13,7 +13,7 @@ from aiohttp import web
 from chat.texts import Texts
 from handlers.ratelimit import SlidingWindow, Verdict
 from knowledge.content import load_messages
-from web.sessions import COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, new_token, user_key, well_formed
+from web.sessions import COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, USER, new_token, user_key, well_formed
 from web.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def sessions(settings: WebSettings) -> Callable:
             session = issue[SESSION_COOKIE] = new_token()
         if not well_formed(csrf):
             issue[CSRF_COOKIE] = new_token()
-        request["user"] = user_key(session)
+        request[USER] = user_key(session)
         response = await handler(request)
         for name, value in issue.items():
             response.set_cookie(name, value, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax",
@@ -122,7 +122,7 @@ def guard(settings: WebSettings) -> Callable:
                 raise ApiError(413, "too_large")
             if not same_origin(request) or not csrf_matches(request):
                 raise ApiError(403, "forbidden")
-            if per_session.check(request["user"]) is not Verdict.OK:
+            if per_session.check(request[USER]) is not Verdict.OK:
                 raise ApiError(429, "too_fast")
         return await handler(request)
     return middleware

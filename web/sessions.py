@@ -8,6 +8,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aiohttp import web
+
 from chat.types import Attachment
 
 CHANNEL = "web:"                    # user keys of this channel: "web:<session id>"
@@ -15,6 +17,7 @@ SESSION_COOKIE = "pf_session"       # HttpOnly: scripts never see who the user i
 CSRF_COOKIE = "pf_csrf"             # readable by the page, echoed in X-CSRF-Token
 COOKIE_MAX_AGE = 90 * 24 * 3600     # a returning parent keeps /my for about three months
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_token() makes
+USER = web.RequestKey("user", str)  # the request's user key, set by the sessions middleware
 
 
 def new_token() -> str:

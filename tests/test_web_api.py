@@ -1,0 +1,285 @@
+"""The web channel through its HTTP API: the same Assistant flows, behind cookies, CSRF checks and limits."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from chat.types import Reply
+from tests.test_chat_flows import ADMIN, NOW, make_assistant
+from web.app import build_web_app, queue_reminders
+from web.sessions import CSRF_COOKIE, SESSION_COOKIE
+from web.settings import WebSettings
+
+pytestmark = pytest.mark.asyncio
+QUESTION = "孩子在学校被欺负怎么办"
+
+
+@pytest.fixture(scope="module")
+def assistant(engine, tmp_path_factory):
+    helper = make_assistant(engine, tmp_path_factory.mktemp("web"))
+    yield helper
+    helper.close()
+
+
+@contextlib.asynccontextmanager
+async def browser(assistant, **settings):
+    """A client with its own cookie jar, i.e. one browser, that has loaded the page once."""
+    async with TestClient(TestServer(build_web_app(assistant, WebSettings(**settings)))) as client:
+        assert (await client.get("/")).status == 200
+        yield client
+
+
+def cookie(client: TestClient, name: str) -> str:
+    return client.session.cookie_jar.filter_cookies(client.make_url("/"))[name].value
+
+
+def user_of(client: TestClient) -> str:
+    return "web:" + cookie(client, SESSION_COOKIE)
+
+
+async def post(client: TestClient, path: str, body: dict, status: int = 200, **headers) -> dict:
+    headers = {"X-CSRF-Token": cookie(client, CSRF_COOKIE), **headers}
+    response = await client.post(path, json=body, headers=headers)
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def say(client: TestClient, text: str) -> list[dict]:
+    return (await post(client, "/api/message", {"text": text}))["replies"]
+
+
+async def press(client: TestClient, data: str) -> list[dict]:
+    return (await post(client, "/api/button", {"data": data}))["replies"]
+
+
+def buttons(replies: list[dict]) -> dict[str, str]:
+    """Button label -> callback data, over all replies."""
+    return {b["label"]: b["data"] for r in replies for row in r["buttons"] for b in row}
+
+
+def new_session(assistant, starts=NOW + timedelta(days=10), capacity=5):
+    return assistant.desk.lectures.create_session(
+        program_id="family-education", title="", starts_at=starts, ends_at=starts + timedelta(hours=1),
+        venue="浦东图书馆", street="花木", audience="家长", capacity=capacity,
+        deadline=starts - timedelta(hours=2), created_by=ADMIN, now=NOW)
+
+
+# ---- the page and its cookies ------------------------------------------------------------------------
+async def test_page_sets_an_httponly_session_cookie_and_security_headers(assistant):
+    async with TestClient(TestServer(build_web_app(assistant, WebSettings()))) as client:
+        response = await client.get("/")
+        assert response.status == 200 and "普法助手" in await response.text()
+        cookies = {c.split("=", 1)[0]: c for c in response.headers.getall("Set-Cookie")}
+        assert "HttpOnly" in cookies[SESSION_COOKIE] and "SameSite=Lax" in cookies[SESSION_COOKIE]
+        assert "HttpOnly" not in cookies[CSRF_COOKIE] and "SameSite=Lax" in cookies[CSRF_COOKIE]
+        assert "Secure" not in cookies[SESSION_COOKIE]
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        again = await client.get("/")
+        assert "Set-Cookie" not in again.headers  # the session is kept, not renewed on every load
+
+
+async def test_secure_cookies_when_served_over_https(assistant):
+    async with TestClient(TestServer(build_web_app(assistant, WebSettings(cookie_secure=True)))) as client:
+        response = await client.get("/api/start")
+        assert all("Secure" in c for c in response.headers.getall("Set-Cookie"))
+
+
+async def test_static_files_and_unknown_paths(assistant):
+    async with browser(assistant) as client:
+        script = await client.get("/static/app.js")
+        assert script.status == 200 and script.headers["X-Content-Type-Options"] == "nosniff"
+        assert "innerHTML" not in await script.text()
+        missing = await client.get("/api/nothing")
+        assert missing.status == 404 and "没有这个地址" in (await missing.json())["error"]
+
+
+async def test_start_shows_the_welcome_and_main_menu(assistant):
+    async with browser(assistant) as client:
+        data = await (await client.get("/api/start")).json()
+        assert "普法助手" in data["replies"][0]["text"]
+        assert "menu:lectures" in buttons(data["replies"]).values()
+        assert (await client.get("/api/start")).headers["Cache-Control"] == "no-store"
+
+
+# ---- questions and articles ----------------------------------------------------------------------------
+async def test_question_gets_legal_basis_and_source_buttons_that_open_the_article(assistant):
+    async with browser(assistant) as client:
+        replies = await say(client, QUESTION)
+        assert "法律依据" in replies[0]["text"] and "\n" in replies[0]["text"]
+        sources = {label: data for label, data in buttons(replies).items() if label.startswith("查看原文")}
+        assert sources and all(data.startswith("art:") for data in sources.values())
+        label, data = next(iter(sources.items()))
+        article = await press(client, data)
+        assert label.split("：")[1].split("第")[1] in article[0]["text"]  # e.g. 一百三十条
+        assert len(article[0]["text"]) > 40 and not article[0]["edit"]
+
+
+async def test_commands_work_as_typed_text(assistant):
+    async with browser(assistant) as client:
+        assert "/lectures" in (await say(client, "/help"))[0]["text"]
+        assert "第七十五条" in (await say(client, "/law 75"))[0]["text"]
+        staff = await say(client, "/pending")  # web users are never staff
+        assert "JZ-" not in staff[0]["text"] and "XJ-" not in staff[0]["text"]
+
+
+# ---- protections -----------------------------------------------------------------------------------------
+async def test_missing_or_wrong_csrf_token_is_refused(assistant):
+    async with browser(assistant) as client:
+        bare = await client.post("/api/message", json={"text": QUESTION})
+        assert bare.status == 403 and "刷新" in (await bare.json())["error"]
+        await post(client, "/api/message", {"text": QUESTION}, 403, **{"X-CSRF-Token": "x" * 32})
+        await post(client, "/api/button", {"data": "menu:hotline"}, 403, **{"X-CSRF-Token": ""})
+        await post(client, "/api/message", {"text": QUESTION}, 403, Origin="https://evil.example")
+        await post(client, "/api/message", {"text": QUESTION}, 403, Origin="null")
+        await post(client, "/api/message", {"text": QUESTION}, 403, **{"Sec-Fetch-Site": "cross-site"})
+        await post(client, "/api/message", {"text": QUESTION}, 200, Origin=str(client.make_url("")).rstrip("/"))
+
+
+async def test_a_fresh_browser_without_cookies_cannot_post(assistant):
+    async with TestClient(TestServer(build_web_app(assistant, WebSettings()))) as client:
+        response = await client.post("/api/message", json={"text": QUESTION}, headers={"X-CSRF-Token": "a" * 32})
+        assert response.status == 403
+
+
+async def test_oversize_and_malformed_bodies_are_refused_in_chinese(assistant):
+    async with browser(assistant) as client:
+        big = await post(client, "/api/message", {"text": "欺" * 5000}, 413)
+        assert "太长" in big["error"]
+        headers = {"X-CSRF-Token": cookie(client, CSRF_COOKIE), "Content-Type": "application/json"}
+        broken = await client.post("/api/message", data=b"{not json", headers=headers)
+        assert broken.status == 400 and "格式" in (await broken.json())["error"]
+        await post(client, "/api/message", {"text": ["list"]}, 400)
+        await post(client, "/api/button", {"data": "x" * 65}, 400)
+        form = await client.post("/api/message", data={"text": QUESTION}, headers={"X-CSRF-Token": headers["X-CSRF-Token"]})
+        assert form.status == 400
+
+
+async def test_rate_limit_per_session(assistant):
+    async with browser(assistant, rate_limit_per_minute=3) as client:
+        for _ in range(3):
+            await post(client, "/api/button", {"data": "menu:hotline"})
+        refused = await post(client, "/api/button", {"data": "menu:hotline"}, 429)
+        assert "稍等" in refused["error"]
+        async with browser(assistant, rate_limit_per_minute=3) as other:  # another app: its own limiter
+            await post(other, "/api/button", {"data": "menu:hotline"})
+
+
+async def test_rate_limit_per_address_covers_every_session(assistant):
+    async with TestClient(TestServer(build_web_app(assistant, WebSettings(ip_rate_limit_per_minute=3)))) as client:
+        for _ in range(3):
+            client.session.cookie_jar.clear()  # a new session each time does not help
+            assert (await client.get("/api/start")).status == 200
+        client.session.cookie_jar.clear()
+        refused = await client.get("/api/start")
+        assert refused.status == 429 and "稍等" in (await refused.json())["error"]
+        assert refused.headers["Retry-After"]
+
+
+async def test_access_log_holds_no_user_data(assistant, caplog):
+    caplog.set_level(logging.INFO, logger="web")
+    async with browser(assistant) as client:
+        await say(client, "我的电话是13912345678，孩子被欺负")
+        await client.get("/api/inbox?phone=13987654321")
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("web")]
+    assert any(line.startswith("POST /api/message 200 ") for line in lines)
+    assert "GET /api/inbox 200" in " ".join(lines)
+    assert not any("139" in line or "欺负" in line for line in lines)
+
+
+# ---- sessions ---------------------------------------------------------------------------------------------
+async def test_two_browsers_do_not_see_each_others_forms_or_files(assistant):
+    session = new_session(assistant)
+    async with browser(assistant) as alice, browser(assistant) as bob:
+        assert user_of(alice) != user_of(bob) and user_of(alice).startswith("web:")
+        await press(alice, f"lec:join:{session.id}")
+        name_prompt = await press(alice, f"privacy:agree:lec:join:{session.id}")
+        assert "姓名" in name_prompt[0]["text"]
+        answer = await say(bob, "王五")  # Bob is not in Alice's form: this is just a question to him
+        assert "身份" not in answer[0]["text"]
+        assert "lec:pick:role:0" not in buttons(answer).values()
+        assert "lec:pick:role:0" in buttons(await say(alice, "王五")).values()
+        expired = await press(bob, "lec:ok")
+        assert "JZ-" not in expired[0]["text"]
+        await press(alice, "lec:pick:role:0")
+        await say(alice, "13912345678")
+        done = await press(alice, "lec:pick:attendees:0")
+        confirmed = await press(alice, "lec:ok")
+        assert "JZ-" in confirmed[0]["text"], done
+        url = confirmed[0]["attachment"]["url"]
+        assert (await bob.get(url)).status == 404
+        assert "李四" not in (await say(bob, "/privacy"))[0]["text"]
+        assert "JZ-" not in (await say(bob, "/my"))[0]["text"]
+
+
+async def test_lecture_sign_up_with_consent_and_calendar_download(assistant):
+    session = new_session(assistant)
+    async with browser(assistant) as client:
+        listing = await say(client, "/lectures")
+        view = next(data for data in buttons(listing).values() if data == f"lec:view:{session.id}")
+        detail = await press(client, view)
+        assert "浦东图书馆" in detail[0]["text"]
+        notice = await press(client, buttons(detail)[next(iter(buttons(detail)))])
+        assert "个人信息" in notice[0]["text"]
+        agree, disagree = (b["data"] for b in notice[0]["buttons"][0])
+        assert disagree == "privacy:no"
+        assert "姓名" in (await press(client, agree))[0]["text"]
+        role = await say(client, "李四")
+        assert "lec:pick:role:0" in buttons(role).values()
+        assert "电话" in (await press(client, "lec:pick:role:0"))[0]["text"]
+        wrong = await say(client, "12345")
+        assert wrong[0]["error"] and "电话" in wrong[0]["text"]
+        attendees = await say(client, "13912345678")
+        review = await press(client, buttons(attendees)["1"])
+        assert "李四" in review[0]["text"] and "139" in review[0]["text"]
+        confirmed = await press(client, "lec:ok")
+        assert "JZ-2026-" in confirmed[0]["text"]
+        file = confirmed[0]["attachment"]
+        assert file["filename"].startswith("JZ-2026-") and file["filename"].endswith(".ics")
+        download = await client.get(file["url"])
+        assert download.status == 200 and download.headers["Content-Type"].startswith("text/calendar")
+        assert "attachment" in download.headers["Content-Disposition"]
+        assert b"BEGIN:VCALENDAR" in await download.read()
+        assert file["filename"].split(".")[0] in (await say(client, "/my"))[0]["text"]
+        gone = await client.get("/api/attachment/nosuchfile")
+        assert gone.status == 404 and "过期" in (await gone.json())["error"]
+
+
+async def test_edit_replies_are_marked_for_the_page(assistant):
+    async with browser(assistant) as client:
+        law_menu = await press(client, "menu:law")
+        assert law_menu[0]["edit"]
+
+
+# ---- messages for web users from elsewhere ------------------------------------------------------------------
+async def test_inbox_delivers_messages_for_this_session_once(assistant):
+    async with browser(assistant) as client, browser(assistant) as other:
+        assistant.ctx.notify(user_of(client), Reply("您已从候补转为正式报名。"))
+        assert (await (await other.get("/api/inbox")).json())["inbox"] == []
+        first = await (await client.get("/api/inbox")).json()
+        assert [m["text"] for m in first["inbox"]] == ["您已从候补转为正式报名。"]
+        assert (await (await client.get("/api/inbox")).json())["inbox"] == []
+        assistant.ctx.notify(user_of(client), Reply("第二条"))
+        replies = await post(client, "/api/button", {"data": "menu:hotline"})
+        assert [m["text"] for m in replies["inbox"]] == ["第二条"]
+
+
+async def test_due_reminders_for_web_users_wait_in_their_inbox(assistant):
+    session = new_session(assistant, starts=NOW + timedelta(hours=12))
+    async with browser(assistant) as client:
+        await press(client, f"privacy:agree:lec:join:{session.id}")
+        await say(client, "赵六")
+        await press(client, "lec:pick:role:0")
+        await say(client, "13912345679")
+        await press(client, "lec:pick:attendees:0")
+        assert "JZ-" in (await press(client, "lec:ok"))[0]["text"]
+        assert queue_reminders(assistant) >= 1
+        inbox = (await (await client.get("/api/inbox")).json())["inbox"]
+        assert len(inbox) == 1 and "浦东图书馆" in inbox[0]["text"]
+        assert queue_reminders(assistant) == 0
