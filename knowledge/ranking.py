@@ -14,10 +14,10 @@ from knowledge.model import SynonymRule, TriggerIndex
 from knowledge.normalize import compact
 from knowledge.segment import Segmenter
 
-EXPANSION_WEIGHT = 0.5   # a synonym's pull relative to a word the user typed
+EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
 RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
 PHRASING_WEIGHTS = (0.45, 0.2, 0.15, 0.2)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
-ENTRY_SHARE = 0.3        # how much of a FAQ entry's score comes from all its wording covering the question
+ENTRY_SHARE = 0.5        # how much of a FAQ entry's score comes from all its wording covering the question
 
 
 @dataclass

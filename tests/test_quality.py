@@ -18,13 +18,16 @@ def test_dev_set_floors(engine):
     assert not short, f"below the floors: {short}"
 
 
-def test_paraphrases_find_their_own_entry_when_held_out(engine):
-    """Leave one paraphrase out of the index: the engine must still find its FAQ (a general-quality probe)."""
-    hits = total = 0
-    for faq_id, row in engine.kb.faq.items():
+def test_held_out_paraphrases_still_reach_the_right_articles(engine):
+    """Leave each of the first two paraphrases of every FAQ entry out of the index: the answer must still rest on
+    the entry's main articles. A general-quality probe of unseen wording, independent of the dev set."""
+    top1 = top3 = total = 0
+    for row in engine.kb.faq.values():
+        gold = {(s["law"], s["article"]) for s in row["sources"][:2]}
         for paraphrase in row["paraphrases"][:2]:
-            ranked = engine.rank(paraphrase, exclude=paraphrase)
-            top3 = [c.ref for c in ranked[:3] if c.kind == "faq"]
-            hits += faq_id in top3
+            answer = engine._search(paraphrase, paraphrase, exclude=paraphrase)
+            cited = [{(s["law"], s["article"]) for s in m.sources} for m in answer.matches]
+            top1 += bool(answer.answered and cited and cited[0] & gold)
+            top3 += bool(answer.answered and any(c & gold for c in cited[:3]))
             total += 1
-    assert hits / total >= 0.5, f"held-out paraphrases found in top 3: {hits}/{total}"
+    assert top1 / total >= 0.52 and top3 / total >= 0.70, f"held out: @1 {top1}/{total}, @3 {top3}/{total}"
