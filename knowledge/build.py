@@ -19,7 +19,7 @@ from knowledge.statutes import LawText, find_local_file, packaged_laws_db, parse
 from knowledge.verify import structural_problems
 
 logger = logging.getLogger(__name__)
-FORMAT = 5  # bump when the schema or indexing changes, so old files are rebuilt
+FORMAT = 6  # bump when the schema or indexing changes, so old files are rebuilt
 
 
 class BuildError(Exception):

@@ -126,8 +126,9 @@ class Engine:
         matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = self.segmenter.prepare(text)
-        offtopic = any(t.fires(prepared) for t in self.offtopic) and confidence < OFFTOPIC_OVERRIDE
         in_scope = query.expanded or any(t.fires(prepared) for t in self.in_scope)
+        offtopic = (any(t.fires(prepared) for t in self.offtopic) and not in_scope
+                    and confidence < OFFTOPIC_OVERRIDE)
         threshold = ANSWER_THRESHOLD if in_scope else OPEN_THRESHOLD
         if not ranked or confidence < threshold or offtopic:
             status = "offtopic" if offtopic or not in_scope else "unsure"

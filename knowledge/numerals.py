@@ -49,9 +49,23 @@ def int_to_cn(number: int) -> str:
     return text[1:] if text.startswith("一十") else text
 
 
+COUNTERS = set("岁周条时点日号月年元块米人个次天名级倍分小课项款章节万亿%")  # what follows a number
+RANGE = set("至到或、-~")
+
+
+def _is_number(text: str, run: re.Match) -> bool:
+    """True for 十六 or 八周岁 or 三至七年, false for 一起 / 一律 / 零花钱, where the character is a word."""
+    raw = run.group(0)
+    if any(ch in _UNITS for ch in raw) or len(raw) > 1:
+        return True
+    after = text[run.end():run.end() + 2]
+    return bool(after) and (after[0] in COUNTERS or (
+        after[0] in RANGE and len(after) > 1 and (after[1] in _NUM_CHARS or after[1].isdigit())))
+
+
 def arabize(text: str) -> str:
-    """Replace every run of Chinese numerals with Arabic digits (十六周岁 -> 16周岁)."""
+    """Replace Chinese numbers with Arabic digits (十六周岁 -> 16周岁), leaving words like 一起 alone."""
     def sub(match: re.Match) -> str:
-        value = cn_to_int(match.group(0))
+        value = cn_to_int(match.group(0)) if _is_number(text, match) else None
         return str(value) if value is not None else match.group(0)
     return _CN_RUN.sub(sub, text)
