@@ -5,7 +5,8 @@ from pathlib import Path
 
 from knowledge.build import _article_rows, gather
 from knowledge.config import KnowledgeSettings
-from knowledge.verify import coverage, digest_number_problems, seed_problems, structural_problems
+from knowledge.verify import (coverage, digest_number_problems, faq_number_problems, seed_problems,
+                              structural_problems)
 
 
 def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tuple[list[str], list[str]]:
@@ -22,6 +23,8 @@ def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tupl
     if missing_local:
         report.append("未找到地方性法规原文（KB_STATUTES_DIR），跳过要点数字核对：" + "、".join(missing_local))
     problems += digest_number_problems(content, official)
+    if not missing_local:  # with every text loaded, an answer's numbers must come from what it cites
+        problems += faq_number_problems(content, {r["key"]: r["text"] + r["digest"] for r in rows})
     problems += seed_problems(content, seed_dir)
     if seed_dir is None or not seed_dir.is_dir():
         report.append("未找到工作要点原始材料（shared/seed），跳过工作要点完整性核对")

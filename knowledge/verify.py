@@ -64,6 +64,23 @@ def digest_number_problems(content: Content, official_text: dict[str, str]) -> l
     return problems
 
 
+_REFERENCE = re.compile(r"第\s*\d+(?:\s*[、，,和及至-]\s*\d+)*\s*[条款项章节]")
+
+
+def faq_number_problems(content: Content, texts: dict[str, str]) -> list[str]:
+    """FAQ answers stating an age, time or amount that none of their cited articles (nor a hotline) contains."""
+    hotlines = {c.number for c in content.contacts}
+    problems = []
+    for entry in content.faq:
+        allowed = set(hotlines) | {"1"}
+        for citation in entry.sources:
+            allowed |= numbers_in(texts.get(citation.key, ""))
+        stated = set(_NUMBER.findall(_REFERENCE.sub("", arabize(entry.answer))))
+        if missing := stated - allowed:
+            problems.append(f"{entry.where} [{entry.id}] 回答里的数字在所引条文中找不到：" + "、".join(sorted(missing)))
+    return problems
+
+
 def seed_problems(content: Content, seed_dir: Path | None) -> list[str]:
     """Work-plan items in the office's seed file that have no structured entry."""
     if not seed_dir or not seed_dir.is_dir():

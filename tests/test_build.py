@@ -97,3 +97,10 @@ def test_kb_check_catches_a_missing_seed_item(tmp_path, tmp_content):
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     problems, _ = run_check(make_settings(tmp_path / "data", tmp_content), CORPUS.parent / "seed")
     assert any("第21项" in p for p in problems)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_kb_check_catches_an_age_the_cited_articles_do_not_contain(tmp_path, tmp_content):
+    _edit_faq(tmp_content, lambda entries: entries[0].update(answer=entries[0]["answer"] + "满九十九周岁也一样。"))
+    problems, _ = run_check(make_settings(tmp_path / "data", tmp_content), CORPUS.parent / "seed")
+    assert any("99" in p and "数字" in p for p in problems)
