@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(func=cmd_admin)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from knowledge.build import BuildError
+    from knowledge.manifest import BuildError
     from knowledge.yamlfile import ContentError
 
     try:

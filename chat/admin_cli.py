@@ -6,9 +6,13 @@ import getpass
 import sqlite3
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from booking import BookingError
-from chat.assistant import Assistant
 from chat.types import Event, Reply
+
+if TYPE_CHECKING:
+    from chat.assistant import Assistant
 
 ACTIONS = {
     "pending": "待审核的学校预约", "approve": "同意预约：approve PD-2026-0001",
@@ -54,7 +58,7 @@ def backup(data_dir: Path, target_dir: Path) -> list[Path]:
     return copies
 
 
-def run_admin(assistant: Assistant, args: argparse.Namespace, data_dir: Path) -> int:
+def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) -> int:
     """Carry out one staff action; the actor recorded in the audit log is cli:<login name>."""
     actor = f"cli:{getpass.getuser()}"
     act = lambda **kw: assistant.handle(Event(user=actor, is_admin=True, **kw))
@@ -93,7 +97,7 @@ def run_admin(assistant: Assistant, args: argparse.Namespace, data_dir: Path) ->
     return 0
 
 
-def _create_session(assistant: Assistant, actor: str, args: argparse.Namespace) -> list[Reply]:
+def _create_session(assistant: "Assistant", actor: str, args: argparse.Namespace) -> list[Reply]:
     """Validate every option with the same fields the chat form uses, then create the session."""
     form = assistant.sessions
     raw = {"program_id": args.program, "title": args.title, "starts_at": args.start, "minutes": args.minutes,

@@ -24,6 +24,17 @@ class BM25:
             self.postings[term] = [
                 (i, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[i] / average))) for i, tf in posting]
 
+    def state(self) -> dict:
+        """Plain data for a marshal cache."""
+        return {"size": self.size, "idf": self.idf, "postings": self.postings}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "BM25":
+        index = cls.__new__(cls)
+        index.size, index.idf = state["size"], state["idf"]
+        index.postings = state["postings"]  # marshal keeps the tuples
+        return index
+
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         """Document index -> score for a query of weighted terms."""
         result: dict[int, float] = defaultdict(float)

@@ -1,7 +1,6 @@
 """Compile content/ and the statutes into one SQLite knowledge base, atomically."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -12,18 +11,15 @@ from pathlib import Path
 import sqlite_utils
 
 from knowledge.config import KnowledgeSettings
+from knowledge.manifest import FORMAT, BuildError, laws_db, source_fingerprint
 from knowledge.content import Content, load_content
 from knowledge.model import Citation, LawSpec
 from knowledge.segment import Segmenter
-from knowledge.statutes import LawText, find_local_file, packaged_laws_db, parse_markdown, read_national
+from knowledge.vocabulary import vocabulary_file
+from knowledge.statutes import LawText, find_local_file, parse_markdown, read_national
 from knowledge.verify import structural_problems
 
 logger = logging.getLogger(__name__)
-FORMAT = 6  # bump when the schema or indexing changes, so old files are rebuilt
-
-
-class BuildError(Exception):
-    """The knowledge base cannot be built; the message lists what is wrong."""
 
 
 @dataclass
@@ -33,30 +29,10 @@ class Sources:
     laws_db: Path | None
 
 
-def _laws_db(settings: KnowledgeSettings) -> Path | None:
-    return settings.laws_db if settings.laws_db else packaged_laws_db()
-
-
-def source_fingerprint(settings: KnowledgeSettings) -> str:
-    """A hash of everything a build reads: content files, local statutes, the national database."""
-    digest = hashlib.sha256(f"format:{FORMAT}".encode())
-    files = sorted(p for p in settings.content_dir.rglob("*") if p.is_file())
-    if settings.statutes_dir and settings.statutes_dir.is_dir():
-        files += sorted(settings.statutes_dir.glob("*.md"))
-    for path in files:
-        digest.update(str(path.name).encode())
-        digest.update(path.read_bytes())
-    db = _laws_db(settings)
-    if db:
-        stat = db.stat()
-        digest.update(f"{db.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
-    return digest.hexdigest()
-
-
 def gather(settings: KnowledgeSettings) -> Sources:
     """Load content and the statute texts it needs."""
     content = load_content(settings.content_dir)
-    db = _laws_db(settings)
+    db = laws_db(settings)
     cited: dict[str, set[Citation]] = {}
     for entry in content.faq:
         for citation in entry.sources:
@@ -137,8 +113,13 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
     if problems:
         raise BuildError("内容有误，知识库未更新：\n" + "\n".join(f"  - {p}" for p in problems))
     content = sources.content
-    segmenter = segmenter or Segmenter(content.dictionary, content.stopwords, settings.data_dir / "cache")
+    cache = settings.data_dir / "cache"
+    full = segmenter or Segmenter(content.dictionary, content.stopwords, cache)
     docs = _docs(sources, articles)
+    fingerprint = source_fingerprint(settings)
+    words = full.vocabulary([d["text"] for d in docs] + [t for rule in content.synonyms for t in rule.add])
+    segmenter = Segmenter(content.dictionary, content.stopwords, cache,
+                          vocabulary_file(settings, fingerprint, words=words))
     for index, doc in enumerate(docs):
         doc["id"] = index
         doc["words"] = " ".join(segmenter.words(doc["text"]))
@@ -165,7 +146,7 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
     db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")
     db["programs"].insert_all((vars(p) for p in content.programs), pk="id")
     db["docs"].insert_all(docs, pk="id")
-    fingerprint = source_fingerprint(settings)
+    db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word")
     manifest = {
         "format": FORMAT, "fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "sources": {law["name"]: {"version_date": law["version_date"], "status": law["status"], "origin": law["origin"],
@@ -184,16 +165,3 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
     manifest["seconds"] = round(time.perf_counter() - started, 3)
     logger.info("built %s in %.2fs", settings.kb_path, manifest["seconds"])
     return manifest
-
-
-def read_manifest(path: Path) -> dict | None:
-    """The manifest stored inside a knowledge base file, or None if the file is missing or foreign."""
-    if not path.exists():
-        return None
-    try:
-        db = sqlite_utils.Database(path)
-        row = db.execute("select value from manifest where key = 'manifest'").fetchone()
-        db.close()
-        return json.loads(row[0]) if row else None
-    except Exception:  # a half-written or foreign file is simply rebuilt
-        return None

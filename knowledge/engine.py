@@ -6,7 +6,7 @@ import logging
 
 from knowledge import render
 from knowledge.answer import Answer, Match
-from knowledge.build import build, read_manifest, source_fingerprint
+from knowledge.manifest import read_manifest, source_fingerprint
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_emergency, load_messages, load_scope, load_synonyms
 from knowledge.kb import KnowledgeBase
@@ -15,6 +15,7 @@ from knowledge.normalize import compact, normalize
 from knowledge.ranking import Candidate, Query, Ranker
 from knowledge.refs import ReferenceParser
 from knowledge.segment import Segmenter
+from knowledge.vocabulary import vocabulary_file
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,17 @@ class Engine:
         """Load the knowledge base, building it first when it is missing or content changed."""
         manifest = read_manifest(settings.kb_path)
         if not manifest or manifest.get("fingerprint") != source_fingerprint(settings):
+            from knowledge.build import build  # only when needed: it is the slow import
+
             logger.info("knowledge base missing or out of date; building %s", settings.kb_path)
             build(settings)
         root = settings.content_dir
         stopwords = {w.strip() for w in (root / "stopwords.txt").read_text(encoding="utf-8").splitlines()
                      if w.strip() and not w.startswith("#")}
-        segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache")
-        return cls(KnowledgeBase.load(settings.kb_path), segmenter, load_synonyms(root), load_emergency(root),
+        fingerprint = read_manifest(settings.kb_path)["fingerprint"]
+        segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache",
+                              vocabulary_file(settings, fingerprint))
+        return cls(KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache"), segmenter, load_synonyms(root), load_emergency(root),
                    load_scope(root), load_messages(root))
 
     # ---- the pipeline -------------------------------------------------------------------------

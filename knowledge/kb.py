@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
+import sqlite3
 
 from knowledge.bm25 import BM25
 
@@ -36,27 +37,30 @@ class KnowledgeBase:
     faq_terms: dict[str, frozenset[str]] = field(default_factory=dict)  # faq id -> every word of its wording
 
     @classmethod
-    def load(cls, path: Path) -> "KnowledgeBase":
-        """Read the SQLite file built by knowledge.build."""
-        db = sqlite_utils.Database(path)
+    def load(cls, path: Path, cache_dir: Path | None = None) -> "KnowledgeBase":
+        """Read the SQLite file built by knowledge.build; the search indexes are cached under cache_dir."""
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db.row_factory = lambda cursor, row: {c[0]: v for c, v in zip(cursor.description, row)}
+        table = lambda name: db.execute(f"select * from {name}").fetchall()  # noqa: E731 - fixed table names
         try:
-            manifest = json.loads(db.execute("select value from manifest where key='manifest'").fetchone()[0])
-            laws = {r["name"]: {**r, "aliases": json.loads(r["aliases"])} for r in db["laws"].rows}
-            articles = {r["key"]: r for r in db["articles"].rows}
+            manifest = json.loads(db.execute("select value from manifest where key='manifest'").fetchone()["value"])
+            laws = {r["name"]: {**r, "aliases": json.loads(r["aliases"])} for r in table("laws")}
+            articles = {r["key"]: r for r in table("articles")}
             faq = {}
-            for row in db["faq"].rows:
+            for row in table("faq"):
                 for key in ("audience", "paraphrases", "sources", "related"):
                     row[key] = json.loads(row[key])
                 faq[row["id"]] = row
             policies = {}
-            for row in db["policies"].rows:
+            for row in table("policies"):
                 for key in ("measures", "projects", "units", "questions"):
                     row[key] = json.loads(row[key])
                 policies[str(row["number"])] = row
-            contacts = [{**r, "sources": json.loads(r["sources"])} for r in db["contacts"].rows]
+            contacts = [{**r, "sources": json.loads(r["sources"])} for r in table("contacts")]
             programs = [{**r, **{k: json.loads(r[k]) for k in ("audience", "topics", "units")}}
-                        for r in db["programs"].rows]
-            rows = list(db.execute("select kind, ref, field, text, words, bigrams, terms from docs order by id").fetchall())
+                        for r in table("programs")]
+            db.row_factory = None
+            rows = db.execute("select kind, ref, field, text, words, bigrams, terms from docs order by id").fetchall()
         finally:
             db.close()
         docs = [Doc(kind, ref, fld, text, frozenset(terms.split()), frozenset(bigrams.split()))
@@ -66,9 +70,9 @@ class KnowledgeBase:
         for doc in docs:
             if doc.kind == "faq":
                 vocabulary.setdefault(doc.ref, set()).update(doc.terms)
+        words, bigrams = _indexes(rows, manifest["fingerprint"], cache_dir)
         return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies,
-                   contacts=contacts, programs=programs, docs=docs,
-                   words=BM25([r[4].split() for r in rows]), bigrams=BM25([r[5].split() for r in rows]),
+                   contacts=contacts, programs=programs, docs=docs, words=words, bigrams=bigrams,
                    phrasings=phrasings, faq_terms={k: frozenset(v) for k, v in vocabulary.items()})
 
     def article(self, law: str, number: int, suffix: str = "") -> dict | None:
@@ -76,3 +80,21 @@ class KnowledgeBase:
 
     def law_articles(self, law: str) -> list[dict]:
         return [a for a in self.articles.values() if a["law"] == law]
+
+
+def _indexes(rows: list, fingerprint: str, cache_dir: Path | None) -> tuple[BM25, BM25]:
+    """The two BM25 indexes, from a marshal cache of this very build when there is one (fast start)."""
+    cache = cache_dir / f"index-{fingerprint[:16]}.marshal" if cache_dir else None
+    if cache and cache.exists():
+        try:
+            words, pairs = (BM25.from_state(state) for state in marshal.loads(cache.read_bytes()))
+            return words, pairs
+        except (ValueError, EOFError, TypeError, KeyError):
+            pass  # a damaged cache is rebuilt below
+    words, pairs = BM25([r[4].split() for r in rows]), BM25([r[5].split() for r in rows])
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(marshal.dumps([words.state(), pairs.state()]))
+        tmp.replace(cache)
+    return words, pairs

@@ -4,7 +4,8 @@ import json
 import pytest
 import yaml
 
-from knowledge.build import BuildError, build, read_manifest
+from knowledge.build import BuildError, build
+from knowledge.manifest import read_manifest
 from knowledge.check import run_check
 from knowledge.yamlfile import ContentError
 from tests.conftest import CORPUS, make_settings
