@@ -4,6 +4,7 @@
   python bot.py ask [--json] Q   answer one question ("-" reads one question per line from stdin)
   python bot.py kb build|check   compile the knowledge base / prove the curated content right
   python bot.py admin ACTION     staff operations (pending, approve, sessions, export, backup …)
+  python bot.py web              the same assistant as a mobile web page (WEB_HOST, WEB_PORT)
 """
 from __future__ import annotations
 
@@ -91,6 +92,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the same assistant as a mobile web page (works in WeChat's built-in browser)."""
+    from chat.assistant import Assistant
+    from handlers.settings import SettingsError as TelegramSettingsError
+    from handlers.settings import admin_keys_from_env
+    from web.app import SettingsError, WebSettings, run_web
+
+    try:
+        web_settings = WebSettings.from_env()
+        admins = admin_keys_from_env()
+    except (SettingsError, TelegramSettingsError) as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
+    run_web(Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days()),
+            web_settings)
+    return 0
+
+
 def retention_days() -> int:
     """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
     import os
@@ -126,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     kb.set_defaults(func=cmd_kb)
     from chat.admin_cli import add_arguments
 
+    web = sub.add_parser("web", help="网页版聊天（可在微信内置浏览器中使用）")
+    web.set_defaults(func=cmd_web)
     admin = sub.add_parser("admin", help="工作人员操作：审核预约、管理讲座、统计、导出、备份")
     add_arguments(admin)
     admin.set_defaults(func=cmd_admin)

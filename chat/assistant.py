@@ -63,13 +63,6 @@ class Assistant:
         return [(user, reply_from_json(data), lambda i=message_id: self.state.delivered(i))
                 for message_id, user, data in self.state.undelivered(channel)]
 
-    def take_outbox(self) -> list[tuple[str, Reply]]:
-        """Take every undelivered message at once (for channels that deliver synchronously)."""
-        items = self.outbox()
-        for _, _, acknowledge in items:
-            acknowledge()
-        return [(user, reply) for user, reply, _ in items]
-
     def reminders(self) -> list[tuple[str, Reply, Callable[[], None]]]:
         """Due reminders as (user, reply, acknowledge); call acknowledge once delivered."""
         return self.lectures.reminders() + self.schools.reminders()

@@ -8,6 +8,7 @@ from chat.assistant import Assistant
 from chat.types import Event, Reply
 
 PROMPT = "你> "
+CHANNEL = "cli:"  # the terminal shows messages meant for terminal users only
 
 
 def show(replies: list[Reply], out: TextIO) -> list[str]:
@@ -27,7 +28,8 @@ def show(replies: list[Reply], out: TextIO) -> list[str]:
 
 def deliver(assistant: Assistant, out: TextIO) -> None:
     """Show messages meant for other users (promotions, staff alerts) so a local trial sees them too."""
-    for user, reply in assistant.take_outbox():
+    for user, reply, acknowledge in assistant.outbox(CHANNEL):
+        acknowledge()
         out.write(f"📨 [发给 {user} 的消息]\n")
         show([reply], out)
 

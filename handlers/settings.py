@@ -107,6 +107,12 @@ def _proxy(value: str) -> str | None:
     return value
 
 
+def admin_keys_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Staff user keys from TELEGRAM_ADMIN_IDS alone, for channels that run without a token (web, terminal)."""
+    env = dict(os.environ if environ is None else environ)
+    return tuple(f"tg:{admin}" for admin in sorted(_admin_ids(env.get("TELEGRAM_ADMIN_IDS", ""))))
+
+
 def _admin_ids(value: str) -> frozenset[int]:
     ids = set()
     for item in value.replace("，", ",").split(","):

@@ -32,6 +32,14 @@ def say(bot, user, **kw):
     return bot.handle(Event(user=user, is_admin=user == ADMIN, **kw))
 
 
+def take_outbox(bot):
+    """Deliver every queued message at once, as a synchronous channel would."""
+    items = bot.outbox()
+    for _, _, acknowledge in items:
+        acknowledge()
+    return [(user, reply) for user, reply, _ in items]
+
+
 def buttons(replies):
     return [b.data for r in replies for row in r.buttons for b in row]
 
@@ -97,7 +105,7 @@ def test_full_session_waitlists_and_promotes_on_cancel(bot):
     mine = say(bot, "tg:1", command="my")
     assert "lec:drop:JZ-2026-0001" in buttons(mine)
     say(bot, "tg:1", button="lec:dropok:JZ-2026-0001")
-    outbox = bot.take_outbox()
+    outbox = take_outbox(bot)
     assert [user for user, _ in outbox] == ["tg:2"]
     assert "有空位" in outbox[0][1].text
 
@@ -171,13 +179,13 @@ def book_school(bot, user="tg:3"):
 def test_school_booking_review_and_staff_approval(bot):
     submitted = book_school(bot)
     assert "PD-2026-0001" in submitted[0].text and "待审核" in submitted[0].text
-    alert = bot.take_outbox()
+    alert = take_outbox(bot)
     assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001" in buttons([alert[0][1]])
     refused = say(bot, "tg:3", button="adm:approve:PD-2026-0001")
     assert "仅限" in refused[0].text
     approved = say(bot, ADMIN, button="adm:approve:PD-2026-0001")
     assert "已确认" in approved[0].text
-    told = bot.take_outbox()
+    told = take_outbox(bot)
     assert told[0][0] == "tg:3" and told[0][1].attachment.filename == "PD-2026-0001.ics"
     double = say(bot, ADMIN, button="adm:decline:PD-2026-0001")
     say(bot, ADMIN, text="时间冲突")
@@ -188,10 +196,10 @@ def test_school_booking_review_and_staff_approval(bot):
 
 def test_staff_propose_another_date_and_school_accepts(bot):
     book_school(bot)
-    bot.take_outbox()
+    take_outbox(bot)
     say(bot, ADMIN, button="adm:propose:PD-2026-0001")
     say(bot, ADMIN, text="12月23日")
-    proposal = bot.take_outbox()[0][1]
+    proposal = take_outbox(bot)[0][1]
     assert "sch:accept:PD-2026-0001" in buttons([proposal])
     accepted = say(bot, "tg:3", button="sch:accept:PD-2026-0001")
     assert "已确认" in accepted[0].text or "确认新的日期" in accepted[0].text
@@ -218,7 +226,7 @@ def test_forget_deletes_personal_details_and_frees_the_seat(bot, tmp_path):
     say(bot, "tg:1", command="forget")
     done = say(bot, "tg:1", button="privacy:forget")
     assert "已删除" in done[0].text
-    assert [u for u, _ in bot.take_outbox()] == ["tg:2"]
+    assert [u for u, _ in take_outbox(bot)] == ["tg:2"]
     with sqlite3.connect(tmp_path / "bookings.sqlite") as conn:
         rows = conn.execute("select name, phone, user_key from registrations").fetchall()
     assert not any("孙八" in (name or "") or "13712345678" in (phone or "") for name, phone, _ in rows)
@@ -274,7 +282,7 @@ def test_subscribers_hear_of_new_sessions_for_their_audience(bot):
         say(bot, ADMIN, text=answer)
     created = say(bot, ADMIN, button="ses:ok")
     assert "已通知订阅的用户 1 人" in created[0].text
-    told = bot.take_outbox()
+    told = take_outbox(bot)
     assert [user for user, _ in told] == ["tg:1"] and "lec:join:1" in buttons([told[0][1]])
     say(bot, "tg:1", button="lec:unsub")
     assert bot.state.setting("tg:1", "announce") is None

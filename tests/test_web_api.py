@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from chat.types import Reply
-from tests.test_chat_flows import ADMIN, NOW, make_assistant
+from chat.types import Event, Reply
+from tests.test_chat_flows import ADMIN, NOW, SCHOOL_ANSWERS, make_assistant
 from web.app import build_web_app, queue_reminders
 from web.sessions import CSRF_COOKIE, SESSION_COOKIE
 from web.settings import WebSettings
@@ -283,3 +284,35 @@ async def test_due_reminders_for_web_users_wait_in_their_inbox(assistant):
         inbox = (await (await client.get("/api/inbox")).json())["inbox"]
         assert len(inbox) == 1 and "浦东图书馆" in inbox[0]["text"]
         assert queue_reminders(assistant) == 0
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_limit(assistant):
+    settings = {"trust_proxy": True, "ip_rate_limit_per_minute": 1}
+    async with TestClient(TestServer(build_web_app(assistant, WebSettings(**settings)))) as client:
+        first = {"X-Forwarded-For": "203.0.113.7, 198.51.100.1"}
+        assert (await client.get("/api/inbox", headers=first)).status == 200
+        assert (await client.get("/api/inbox", headers={"X-Forwarded-For": "198.51.100.2"})).status == 200
+        assert (await client.get("/api/inbox", headers=first)).status == 429
+
+
+async def test_a_school_booking_from_the_web_reaches_staff_and_their_answer_reaches_the_page(assistant):
+    async with browser(assistant) as school:
+        await say(school, "/book")
+        await press(school, "privacy:agree:sch:new")
+        for answer in SCHOOL_ANSWERS:
+            await say(school, answer)
+        await press(school, "sch:pick:program_id:0")
+        await press(school, "sch:skip")
+        await say(school, "12月20日、12月22日")
+        await press(school, "sch:pick:time_of_day:0")
+        await press(school, "sch:skip")
+        submitted = await press(school, "sch:ok")
+        ref = re.search(r"PD-\d{4}-\d{4}", submitted[0]["text"]).group()
+        alerts = [reply for user, reply, _ in assistant.outbox("tg:") if user == ADMIN and ref in reply.text]
+        assert alerts, "staff were not told about the web booking"
+        pending = assistant.handle(Event(user=ADMIN, command="pending", is_admin=True))
+        assert ref in " ".join(r.text for r in pending)  # one list for web and Telegram bookings
+        assistant.handle(Event(user=ADMIN, button=f"adm:approve:{ref}", is_admin=True))
+        told = (await (await school.get("/api/inbox")).json())["inbox"]
+        assert ref in told[0]["text"] and told[0]["attachment"]["filename"] == f"{ref}.ics"
+        assert (await school.get(told[0]["attachment"]["url"])).status == 200

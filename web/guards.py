@@ -76,6 +76,8 @@ def observe(wording: Wording) -> Callable:
             logger.exception("failed: %s %s", request.method, request.path)
             response = error_response(wording, 500, "error")
         response.headers.update(SECURITY_HEADERS)
+        if request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"  # answers may hold a name or a phone number
         # method, path (never the query string), status and duration: nothing a user typed
         logger.info("%s %s %s %.0fms", request.method, request.path, response.status,
                     (time.monotonic() - started) * 1000)
@@ -100,8 +102,6 @@ def sessions(settings: WebSettings) -> Callable:
         for name, value in issue.items():
             response.set_cookie(name, value, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax",
                                 httponly=name == SESSION_COOKIE, secure=settings.cookie_secure)
-        if request.path.startswith("/api/"):
-            response.headers["Cache-Control"] = "no-store"
         return response
     return middleware
 

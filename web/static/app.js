@@ -2,7 +2,7 @@
 // Everything from the server is shown with textContent, never as HTML.
 "use strict";
 (() => {
-  const POLL_MS = 30000; // how often a visible page asks for messages that waited (e.g. a waitlist seat)
+  const POLL_MS = 60000; // how often a visible page asks for messages that waited (e.g. a waitlist seat)
   const log = document.getElementById("log");
   const form = document.getElementById("ask");
   const input = document.getElementById("text");
@@ -44,7 +44,7 @@
     item.append(element("div", "text", reply.text));
     const file = reply.attachment;
     if (file && file.url.startsWith("/api/attachment/")) {
-      const link = element("a", "file", "📅 " + wording.file + "：" + file.filename);
+      const link = element("a", "file", "\u{1F4C5} " + wording.file + file.filename);
       link.href = file.url;
       link.download = file.filename;
       item.append(link);
@@ -86,7 +86,7 @@
   async function exchange(method, path, body, origin) {
     busy = true;
     send.disabled = true;
-    const typing = element("div", "msg bot typing", "…");
+    const typing = element("div", "msg bot typing", "\u2026");
     log.append(typing);
     typing.scrollIntoView({ block: "end" });
     const data = await call(method, path, body);
