@@ -5,6 +5,9 @@ with other suites, so nothing here is global. The Assistant reuses conftest's se
 """
 from __future__ import annotations
 
+import asyncio
+import time
+
 import datetime as dtm
 import logging
 
@@ -111,4 +114,10 @@ async def exchange(server: FakeBotAPI, update: dict, method: str = "sendMessage"
 
 async def settle(server: FakeBotAPI, sentinel_user: dict | None = None) -> None:
     """Wait until every queued update has been handled: updates run in order, so a /help sent last is answered last."""
-    await exchange(server, server.command("/help", user=sentinel_user or ADMIN))
+    user = sentinel_user or ADMIN
+    mark = server.mark()
+    server.push(server.command("/help", user=user))
+    deadline = time.monotonic() + 5
+    while not any(c.params.get("chat_id") == user["id"] for c in server.calls_to("sendMessage", mark)):
+        assert time.monotonic() < deadline, "the sentinel /help was never answered"
+        await asyncio.sleep(0.01)
