@@ -113,12 +113,12 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def retention_days() -> int:
     """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
-    import os
+    from knowledge.config import SettingsError, environment, integer_setting
 
-    raw = os.environ.get("DATA_RETENTION_DAYS", "90").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
-        raise SystemExit(f"配置错误：DATA_RETENTION_DAYS 应为 1–3650 之间的天数，现在是「{raw}」")
-    return int(raw)
+    try:
+        return integer_setting(environment(), "DATA_RETENTION_DAYS", 90, 1, 3650)
+    except SettingsError as exc:
+        raise SystemExit(f"配置错误：{exc}") from exc
 
 
 def cmd_admin(args: argparse.Namespace) -> int:

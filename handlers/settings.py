@@ -15,21 +15,18 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from knowledge.config import REPO, load_dotenv
+from knowledge.config import SettingsError, environment, integer_setting
 
 _TOKEN = re.compile(r"\d+:[\w-]+", re.ASCII)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
 
 
-class SettingsError(ValueError):
-    """A Telegram setting is missing or wrong; the message says which one and how to fix it, in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +44,7 @@ class TelegramSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "TelegramSettings":
         """Read and check the settings; raise SettingsError naming the first bad one."""
-        if environ is None:
-            load_dotenv(REPO / ".env")
-            environ = os.environ
-        env = {key: value.strip() for key, value in environ.items()}
+        env = environment(environ)
         base_url = _base_url(env.get("TELEGRAM_API_BASE_URL", ""))
         webhook_url = _webhook_url(env.get("TELEGRAM_WEBHOOK_URL", ""), local_server=bool(base_url))
         return cls(token=_token(env.get("TELEGRAM_BOT_TOKEN", "")),
@@ -60,8 +54,8 @@ class TelegramSettings:
                    webhook_url=webhook_url,
                    webhook_secret=_secret(env.get("TELEGRAM_WEBHOOK_SECRET", ""), webhook_url),
                    webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
-                   webhook_port=_integer(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
-                   rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 20, 0, 10_000))
+                   webhook_port=integer_setting(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
+                   rate_limit_per_minute=integer_setting(env, "RATE_LIMIT_PER_MINUTE", 20, 0, 10_000))
 
     @property
     def admin_keys(self) -> tuple[str, ...]:
@@ -109,7 +103,7 @@ def _proxy(value: str) -> str | None:
 
 def admin_keys_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Staff user keys from TELEGRAM_ADMIN_IDS alone, for channels that run without a token (web, terminal)."""
-    env = dict(os.environ if environ is None else environ)
+    env = environment(environ)
     return tuple(f"tg:{admin}" for admin in sorted(_admin_ids(env.get("TELEGRAM_ADMIN_IDS", ""))))
 
 
@@ -150,10 +144,3 @@ def _secret(value: str, webhook_url: str | None) -> str | None:
     return value
 
 
-def _integer(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = env.get(name, "")
-    if not value:
-        return default
-    if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:
-        raise SettingsError(f"{name} 必须是 {low} 到 {high} 之间的整数，现在是：{value}")
-    return int(value)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,28 @@ def load_dotenv(path: Path) -> None:
             continue
         key, value = line.split("=", 1)
         os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which one and how to fix it, in Chinese."""
+
+
+def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables to read settings from (the process environment plus .env), values stripped."""
+    if environ is None:
+        load_dotenv(REPO / ".env")
+        environ = os.environ
+    return {key: value.strip() for key, value in environ.items()}
+
+
+def integer_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting within [low, high], or the default when it is not set."""
+    value = env.get(name, "")
+    if not value:
+        return default
+    if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:
+        raise SettingsError(f"{name} 必须是 {low} 到 {high} 之间的整数，现在是：{value}")
+    return int(value)
 
 
 def _path(name: str, default: Path | None) -> Path | None:

@@ -11,18 +11,14 @@
 """
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge.config import REPO, load_dotenv
+from knowledge.config import SettingsError, environment, integer_setting
 
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
-class SettingsError(ValueError):
-    """A web setting is wrong; the message says which one and how to fix it, in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -37,25 +33,15 @@ class WebSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "WebSettings":
         """Read and check the settings; raise SettingsError naming the first bad one."""
-        if environ is None:
-            load_dotenv(REPO / ".env")
-            environ = os.environ
-        env = {key: value.strip() for key, value in environ.items()}
+        env = environment(environ)
         return cls(host=env.get("WEB_HOST") or "127.0.0.1",
-                   port=_integer(env, "WEB_PORT", 8080, 1, 65535),
-                   rate_limit_per_minute=_integer(env, "WEB_RATE_LIMIT_PER_MINUTE", 20, 0, 10_000),
-                   ip_rate_limit_per_minute=_integer(env, "WEB_IP_RATE_LIMIT_PER_MINUTE", 120, 0, 100_000),
+                   port=integer_setting(env, "WEB_PORT", 8080, 1, 65535),
+                   rate_limit_per_minute=integer_setting(env, "WEB_RATE_LIMIT_PER_MINUTE", 20, 0, 10_000),
+                   ip_rate_limit_per_minute=integer_setting(env, "WEB_IP_RATE_LIMIT_PER_MINUTE", 120, 0, 100_000),
                    trust_proxy=_flag(env, "WEB_TRUST_PROXY"),
                    cookie_secure=_flag(env, "WEB_COOKIE_SECURE"))
 
 
-def _integer(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = env.get(name, "")
-    if not value:
-        return default
-    if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:
-        raise SettingsError(f"{name} 必须是 {low} 到 {high} 之间的整数，现在是：{value}")
-    return int(value)
 
 
 def _flag(env: dict[str, str], name: str) -> bool:
