@@ -8,6 +8,9 @@ from chat.types import Button, Reply
 from knowledge.engine import Engine
 
 
+AUDIENCE_FILTERS = ("全部", "家长", "学生", "学校")
+
+
 class BrowseFlow:
     """/law, /topics and /hotline; buttons edit the message in place."""
 
@@ -65,18 +68,23 @@ class BrowseFlow:
         return Reply(self.texts("topics_pick"), rows, edit=edit)
 
     def topic(self, data: str) -> Reply:
-        """Route top:<i> and top:<i>:p<k>."""
+        """Route top:<i>, top:<i>:a<audience> and top:<i>:a<audience>:p<page>."""
         parts = data.split(":")[1:]
         try:
             index = int(parts[0])
             topic = self.topics[index]
-            page_no = int(parts[1][1:]) if len(parts) > 1 else 1
+            audience = int(parts[1][1:]) if len(parts) > 1 else 0
+            page_no = int(parts[2][1:]) if len(parts) > 2 else 1
+            who = AUDIENCE_FILTERS[audience]
         except (ValueError, IndexError):
             return Reply(self.texts("stale_button"))
-        entries = [row for row in self.kb.faq.values() if row["topic"] == topic]
+        entries = [row for row in self.kb.faq.values()
+                   if row["topic"] == topic and (audience == 0 or who in row["audience"])]
         items, page_no, pages = page(entries, page_no)
-        rows = [[Button(row["question"][:60], f"faq:{row['id']}"[:64])] for row in items]
-        nav = nav_row(f"top:{index}", page_no, pages, self.texts("btn_prev"), self.texts("btn_next"))
+        filters = [Button(("✅" if i == audience else "") + label, f"top:{index}:a{i}")
+                   for i, label in enumerate(AUDIENCE_FILTERS)]
+        rows = [filters] + [[Button(row["question"][:60], f"faq:{row['id']}"[:64])] for row in items]
+        nav = nav_row(f"top:{index}:a{audience}", page_no, pages, self.texts("btn_prev"), self.texts("btn_next"))
         if nav:
             rows.append(nav)
         rows.append([Button(self.texts("btn_back"), "top:menu")])

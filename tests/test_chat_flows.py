@@ -286,3 +286,15 @@ def test_subscribers_hear_of_new_sessions_for_their_audience(bot):
     assert [user for user, _ in told] == ["tg:1"] and "lec:join:1" in buttons([told[0][1]])
     say(bot, "tg:1", button="lec:unsub")
     assert bot.state.setting("tg:1", "announce") is None
+
+
+def test_topics_filter_by_audience_and_page(bot):
+    menu = say(bot, "tg:1", command="topics")
+    school = next(b.data for r in menu for row in r.buttons for b in row if b.label == "学校保护")
+    everyone = say(bot, "tg:1", button=school)[0]
+    students = say(bot, "tg:1", button=f"{school}:a2")[0]
+    listed = lambda reply: [b.data[4:] for row in reply.buttons for b in row if b.data.startswith("faq:")]
+    assert set(listed(students)) <= set(bot.engine.kb.faq) and listed(students) != listed(everyone)
+    assert all("学生" in bot.engine.kb.faq[i]["audience"] for i in listed(students))
+    assert f"{school}:a2:p2" in buttons([students]) or len(listed(students)) < 8
+    assert "过期" in say(bot, "tg:1", button=f"{school}:a9")[0].text   # a filter that no longer exists
