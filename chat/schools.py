@@ -1,10 +1,11 @@
 """School bookings (/book): a validated form, a reference code, and the school's side of staff decisions."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from booking import BookingError, BookingRequest, booking_ics, validate_field
 from booking.dates import label as date_label
+from booking.dates import window
 from booking.models import TIMES_OF_DAY, SchoolBooking
 from booking.phones import display_phone
 from chat.context import FlowContext
@@ -52,6 +53,7 @@ class SchoolFlow(FormFlow):
             Field("topics", t("label_topics"), t("ask_topics"), check("topics"), skippable=True,
                   show=lambda v: "、".join(v)),
             Field("preferred_dates", t("label_dates"), t("ask_dates"), check("preferred_dates"),
+                  choices=lambda d: self._date_choices(),
                   show=lambda v: "、".join(date_label(date.fromisoformat(d)) for d in v)),
             Field("time_of_day", t("label_time"), t("ask_time"), check("time_of_day"),
                   choices=lambda d: [(x, x) for x in TIMES_OF_DAY]),
@@ -60,6 +62,12 @@ class SchoolFlow(FormFlow):
 
     def title(self, values: dict) -> str:
         return self.texts("booking_title")
+
+    def _date_choices(self) -> list[tuple[str, str]]:
+        """The first six school days a booking may ask for, as buttons (typing 1–3 dates also works)."""
+        first, _ = window(self.ctx.now().date())
+        days = (first + timedelta(days=n) for n in range(14))
+        return [(date_label(d), d.isoformat()) for d in days if d.weekday() < 5][:6]
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         if not self.gate.has_consent(event.user):

@@ -298,3 +298,17 @@ def test_topics_filter_by_audience_and_page(bot):
     assert all("学生" in bot.engine.kb.faq[i]["audience"] for i in listed(students))
     assert f"{school}:a2:p2" in buttons([students]) or len(listed(students)) < 8
     assert "过期" in say(bot, "tg:1", button=f"{school}:a9")[0].text   # a filter that no longer exists
+
+
+def test_school_dates_can_be_picked_from_buttons(bot):
+    say(bot, "tg:3", command="book")
+    say(bot, "tg:3", button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        say(bot, "tg:3", text=answer)
+    say(bot, "tg:3", button="sch:pick:program_id:0")
+    asks_dates = say(bot, "tg:3", button="sch:skip")
+    assert "sch:pick:preferred_dates:0" in buttons(asks_dates)
+    first = asks_dates[0].buttons[0][0].label
+    assert "周" in first and "12月" in first      # at least 7 days after 2026-11-28, a school day
+    asks_time = say(bot, "tg:3", button="sch:pick:preferred_dates:0")
+    assert "时间段" in asks_time[0].text
