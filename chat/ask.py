@@ -41,9 +41,17 @@ class AskFlow:
         """Answer a question and log it anonymously for staff review."""
         answer = self.engine.answer(question)
         top = answer.matches[0] if answer.matches else None
-        qid = self.state.log_question(question, answer.answered, answer.status,
-                                      top.kind if top else "", top.id if top else "", answer.confidence)
+        qid = self.state.log_question(question, answer.answered, answer.status, top.kind if top else "",
+                                      top.id if top else "", answer.confidence, self._topic(top))
         return self.render(answer, qid)
+
+    def _topic(self, top) -> str:
+        """The topic a question counts under in the statistics."""
+        if top is None:
+            return ""
+        if top.kind == "faq":
+            return self.engine.kb.faq[top.id]["topic"]
+        return {"policy": "浦东工作要点"}.get(top.kind, "法条查询")
 
     def render(self, answer: Answer, qid: int) -> Reply:
         rows: list[list[Button]] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 _SCHEMA = """
 create table if not exists states (user text primary key, flow text, step text, data text, updated real);
 create table if not exists questions (id integer primary key, asked_at real, text text, answered integer,
-    status text, top_kind text, top_id text, confidence real, reviewed integer default 0);
+    status text, top_kind text, top_id text, confidence real, reviewed integer default 0, topic text);
 create table if not exists feedback (question_id integer, vote integer, at real, primary key (question_id));
 create table if not exists settings (user text, key text, value text, primary key (user, key));
 create table if not exists outbox (id integer primary key, user text, reply text, created real, delivered real);
@@ -41,6 +41,9 @@ class ChatState:
         self._conn.execute("pragma journal_mode=wal")
         self._conn.execute("pragma busy_timeout=5000")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("pragma table_info(questions)")}
+        if "topic" not in columns:  # databases from before topics were logged
+            self._conn.execute("alter table questions add column topic text")
         os.chmod(path, 0o600)
 
     def close(self) -> None:
@@ -61,13 +64,13 @@ class ChatState:
             self._conn.execute("delete from states where user = ?", (user,))
 
     def log_question(self, text: str, answered: bool, status: str, top_kind: str, top_id: str,
-                     confidence: float) -> int:
+                     confidence: float, topic: str = "") -> int:
         """Store a masked question without any user id; returns its id for feedback buttons."""
         with self._lock:
             cur = self._conn.execute(
-                "insert into questions (asked_at, text, answered, status, top_kind, top_id, confidence) "
-                "values (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), mask_personal(text)[:500], int(answered), status, top_kind, top_id, confidence))
+                "insert into questions (asked_at, text, answered, status, top_kind, top_id, confidence, topic) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), mask_personal(text)[:500], int(answered), status, top_kind, top_id, confidence, topic))
             return int(cur.lastrowid)
 
     def vote(self, question_id: int, vote: int) -> bool:
@@ -92,8 +95,8 @@ class ChatState:
                             (since,)).fetchone()
         per_day = q("select date(asked_at, 'unixepoch', '+8 hours') d, count(*) from questions where asked_at >= ? "
                     "group by d order by d", (since,)).fetchall()
-        top = q("select top_id, count(*) n from questions where asked_at >= ? and answered = 1 group by top_id "
-                "order by n desc limit 10", (since,)).fetchall()
+        top = q("select coalesce(topic, top_id), count(*) n from questions where asked_at >= ? and answered = 1 "
+                "group by coalesce(topic, top_id) order by n desc limit 10", (since,)).fetchall()
         votes = q("select coalesce(sum(vote > 0), 0), coalesce(sum(vote < 0), 0) from feedback where at >= ?",
                   (since,)).fetchone()
         return {"total": total, "answered": answered, "per_day": per_day, "top": top,

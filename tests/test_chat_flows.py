@@ -312,3 +312,12 @@ def test_school_dates_can_be_picked_from_buttons(bot):
     assert "周" in first and "12月" in first      # at least 7 days after 2026-11-28, a school day
     asks_time = say(bot, "tg:3", button="sch:pick:preferred_dates:0")
     assert "时间段" in asks_time[0].text
+
+
+def test_staff_statistics_count_questions_by_topic(bot):
+    for question in ("孩子在学校被欺负怎么办", "老师可以体罚学生吗", "未保法第75条", "推荐一部好看的电影"):
+        say(bot, "tg:1", text=question)
+    stats = say(bot, ADMIN, command="stats")[0].text
+    assert "提问 4 次" in stats and "学校保护" in stats
+    unanswered = say(bot, ADMIN, command="unanswered")[0].text
+    assert "电影" not in unanswered      # off-topic questions are not for review
