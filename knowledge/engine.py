@@ -22,12 +22,14 @@ logger = logging.getLogger(__name__)
 MAX_QUESTION = 400        # characters read from a question; the rest is ignored
 ANSWER_THRESHOLD = 0.28   # confidence (0-1) from which the bot answers a question about children or law
 SURE_THRESHOLD = 0.40     # below this the answer says which question it is answering ("您问的可能是…")
-OPEN_THRESHOLD = 0.5      # the same for a question with no sign of being about children or law
+OPEN_THRESHOLD = 0.55     # the same for a question with no sign of being about children or law
 OFFTOPIC_OVERRIDE = 0.6   # an off-topic marker is ignored when the legal match is at least this good
 FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
 LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
 TOP_MATCHES = 5
+LONG_QUESTION = 40        # characters from which a question probably asks more than one thing
+ALSO_THRESHOLD = 0.35     # how well another curated answer must fit to be offered as "also relevant"
 
 
 class Engine:
@@ -151,6 +153,9 @@ class Engine:
             body = self.render.articles([m for m in matches[:2] if m.kind in ("article", "digest")])
         if confidence < SURE_THRESHOLD:
             body = self.render.tentative(top) + "\n\n" + body
+        also = [m for m in matches[1:] if m.kind == "faq" and m.score >= ALSO_THRESHOLD][:2]
+        if len(compact(text)) >= LONG_QUESTION and also:  # long, messy questions often ask several things
+            body += "\n\n" + self.render.also(also)
         return Answer(question, True, False, body, matches, top.kind, suggestions=suggestions,
                       confidence=confidence)
 

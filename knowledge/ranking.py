@@ -17,6 +17,7 @@ from knowledge.segment import Segmenter
 EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
 RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
 PHRASING_WEIGHTS = (0.45, 0.2, 0.15, 0.2)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
+UNKNOWN_WEIGHT = 0.7     # weight of a word absent from the knowledge base, relative to the rarest known word
 ENTRY_SHARE = 0.5        # how much of a FAQ entry's score comes from all its wording covering the question
 
 
@@ -54,7 +55,8 @@ class Ranker:
         self._rule_terms = [[term for phrase in rule.add for term in segmenter.terms(phrase)] for rule in synonyms]
 
     def idf(self, term: str) -> float:
-        return self.kb.words.idf.get(term, self.max_idf)
+        """A word's weight; one the knowledge base never uses counts for less (often filler in long messages)."""
+        return self.kb.words.idf.get(term, self.max_idf * UNKNOWN_WEIGHT)
 
     def query(self, text: str) -> Query:
         seg = self.segmenter

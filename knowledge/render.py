@@ -66,6 +66,10 @@ class Renderer:
         """Say which question is being answered when the match is not certain."""
         return self._m("tentative_faq" if top.kind == "faq" else "tentative_other", title=top.title)
 
+    def also(self, others: list[Match]) -> str:
+        """Point to the other questions a long message seems to ask as well."""
+        return "\n".join([self._m("also_header")] + [f"· {m.title}" for m in others])
+
     def offtopic(self) -> str:
         return self._m("offtopic")
 
