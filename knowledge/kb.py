@@ -35,6 +35,7 @@ class KnowledgeBase:
     bigrams: BM25
     phrasings: dict[str, list[str]] = field(default_factory=dict)  # faq id -> question and paraphrases
     faq_terms: dict[str, frozenset[str]] = field(default_factory=dict)  # faq id -> every word of its wording
+    faq_docs: dict[str, tuple[int, ...]] = field(default_factory=dict)  # faq id -> its documents
 
     @classmethod
     def load(cls, path: Path, cache_dir: Path | None = None) -> "KnowledgeBase":
@@ -73,7 +74,8 @@ class KnowledgeBase:
         words, bigrams = _indexes(rows, manifest["fingerprint"], cache_dir)
         return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies,
                    contacts=contacts, programs=programs, docs=docs, words=words, bigrams=bigrams,
-                   phrasings=phrasings, faq_terms={k: frozenset(v) for k, v in vocabulary.items()})
+                   phrasings=phrasings, faq_terms={k: frozenset(v) for k, v in vocabulary.items()},
+                   faq_docs=_group([(d.ref, i) for i, d in enumerate(docs) if d.kind == "faq"]))
 
     def article(self, law: str, number: int, suffix: str = "") -> dict | None:
         return self.articles.get(f"{law}#{number}{suffix}")
@@ -98,3 +100,10 @@ def _indexes(rows: list, fingerprint: str, cache_dir: Path | None) -> tuple[BM25
         tmp.write_bytes(marshal.dumps([words.state(), pairs.state()]))
         tmp.replace(cache)
     return words, pairs
+
+
+def _group(pairs: list[tuple[str, int]]) -> dict[str, tuple[int, ...]]:
+    grouped: dict[str, list[int]] = {}
+    for key, index in pairs:
+        grouped.setdefault(key, []).append(index)
+    return {key: tuple(indexes) for key, indexes in grouped.items()}

@@ -18,6 +18,7 @@ EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
 RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
 PHRASING_WEIGHTS = (0.45, 0.2, 0.15, 0.2)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
 UNKNOWN_WEIGHT = 0.7     # weight of a word absent from the knowledge base, relative to the rarest known word
+SECOND_SHARE = 0.3       # weight of an entry's second-best phrasing in its score
 ENTRY_SHARE = 0.5        # how much of a FAQ entry's score comes from all its wording covering the question
 
 
@@ -79,7 +80,10 @@ class Ranker:
         pool = set(sorted(words, key=words.get, reverse=True)[:RECALL_DEPTH])
         pool |= set(sorted(pairs, key=pairs.get, reverse=True)[:RECALL_DEPTH])
         top_words = max(words.values(), default=0.0) or 1.0
+        faq_refs = {self.kb.docs[i].ref for i in pool if self.kb.docs[i].kind == "faq"}
+        pool |= {i for ref in faq_refs for i in self.kb.faq_docs[ref]}  # every phrasing of a candidate entry
         best: dict[tuple[str, str], Candidate] = {}
+        phrasing_scores: dict[str, list[float]] = {}
         for index in pool:
             doc = self.kb.docs[index]
             if hidden is not None and self._compact[index] == hidden:
@@ -88,6 +92,7 @@ class Ranker:
             recall = min(1.0, matched / q.mass)
             if doc.kind == "faq" and doc.field != "answer":
                 score, fuzzy = self._phrasing(q, doc, matched, recall, self._compact[index])
+                phrasing_scores.setdefault(doc.ref, []).append(score)
             else:
                 fuzzy = 0.0
                 score = 0.75 * recall + 0.25 * words.get(index, 0.0) / top_words
@@ -98,6 +103,9 @@ class Ranker:
             if current is None or score > current.score:
                 best[key] = Candidate(doc.kind, doc.ref, score, recall, max(fuzzy, current.fuzzy if current else 0))
         for (kind, ref), cand in best.items():
+            if kind == "faq" and len(phrasing_scores.get(ref, ())) > 1:  # two close phrasings beat one lucky one
+                first, second = sorted(phrasing_scores[ref], reverse=True)[:2]
+                cand.score = max(cand.score * (1 - SECOND_SHARE), (1 - SECOND_SHARE) * first + SECOND_SHARE * second)
             if kind == "faq":  # an entry whose wording as a whole covers the question fits better
                 vocabulary = self.kb.faq_terms[ref] if hidden is None else frozenset().union(
                     *(d.terms for i, d in enumerate(self.kb.docs) if d.ref == ref and self._compact[i] != hidden))

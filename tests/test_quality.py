@@ -30,4 +30,4 @@ def test_held_out_paraphrases_still_reach_the_right_articles(engine):
             top1 += bool(answer.answered and cited and cited[0] & gold)
             top3 += bool(answer.answered and any(c & gold for c in cited[:3]))
             total += 1
-    assert top1 / total >= 0.52 and top3 / total >= 0.70, f"held out: @1 {top1}/{total}, @3 {top3}/{total}"
+    assert top1 / total >= 0.6 and top3 / total >= 0.78, f"held out: @1 {top1}/{total}, @3 {top3}/{total}"
