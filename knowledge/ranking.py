@@ -15,9 +15,10 @@ from knowledge.normalize import compact
 from knowledge.segment import Segmenter
 
 EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
-RECALL_DEPTH = 80        # documents taken from each BM25 channel before re-ranking
+RECALL_DEPTH = 35        # documents taken from each BM25 channel before re-ranking
 PHRASING_WEIGHTS = (0.45, 0.2, 0.15, 0.2)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
 UNKNOWN_WEIGHT = 0.7     # weight of a word absent from the knowledge base, relative to the rarest known word
+EXPAND_ENTRIES = 40      # leading FAQ entries whose every phrasing is scored
 SECOND_SHARE = 0.3       # weight of an entry's second-best phrasing in its score
 ENTRY_SHARE = 0.5        # how much of a FAQ entry's score comes from all its wording covering the question
 
@@ -38,11 +39,11 @@ class Query:
     bigrams: set[str]
     plain: str
     expanded: bool = False         # a synonym rule fired: the question uses this domain's words
+    mass: float = 1.0              # the weight a perfect match must cover: the typed words
+    pair_mass: float = 0.0         # the character pairs' weight
 
-    @property
-    def mass(self) -> float:
-        """The weight a perfect match must cover: typed words, plus expansions only when matched."""
-        return sum(w for t, w in self.weights.items() if t in self.typed) or 1.0
+    def __post_init__(self):
+        self.mass = sum(w for t, w in self.weights.items() if t in self.typed) or 1.0
 
 
 class Ranker:
@@ -52,6 +53,8 @@ class Ranker:
         self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
         self.max_idf = max(kb.words.idf.values(), default=1.0)
         self._compact = [compact(d.text) if d.kind == "faq" and d.field != "answer" else "" for d in kb.docs]
+        self._mass = [(sum(self.idf(t) for t in d.terms) or 1.0, sum(kb.bigrams.idf.get(b, 0.0) for b in d.bigrams))
+                      for d in kb.docs]  # each document's own weight, for precision
         self._rules = TriggerIndex([(i, t) for i, rule in enumerate(synonyms) for t in rule.triggers])
         self._rule_terms = [[term for phrase in rule.add for term in segmenter.terms(phrase)] for rule in synonyms]
 
@@ -69,7 +72,9 @@ class Ranker:
         for index in sorted(fired):
             for term in self._rule_terms[index]:
                 weights.setdefault(term, self.idf(term) * EXPANSION_WEIGHT)
-        return Query(weights, typed, bigrams, compact(text), bool(fired))
+        query = Query(weights, typed, bigrams, compact(text), bool(fired))
+        query.pair_mass = sum(self.kb.bigrams.idf.get(b, 0.0) for b in bigrams)
+        return query
 
     def rank(self, q: Query, exclude: str | None = None) -> list[Candidate]:
         """Candidates best first; `exclude` hides documents with exactly this text (leave-one-out evaluation)."""
@@ -80,8 +85,9 @@ class Ranker:
         pool = set(sorted(words, key=words.get, reverse=True)[:RECALL_DEPTH])
         pool |= set(sorted(pairs, key=pairs.get, reverse=True)[:RECALL_DEPTH])
         top_words = max(words.values(), default=0.0) or 1.0
-        faq_refs = {self.kb.docs[i].ref for i in pool if self.kb.docs[i].kind == "faq"}
-        pool |= {i for ref in faq_refs for i in self.kb.faq_docs[ref]}  # every phrasing of a candidate entry
+        leading = sorted(pool, key=lambda i: words.get(i, 0.0) + pairs.get(i, 0.0), reverse=True)
+        faq_refs = list(dict.fromkeys(self.kb.docs[i].ref for i in leading if self.kb.docs[i].kind == "faq"))
+        pool |= {i for ref in faq_refs[:EXPAND_ENTRIES] for i in self.kb.faq_docs[ref]}  # all phrasings of leaders
         best: dict[tuple[str, str], Candidate] = {}
         phrasing_scores: dict[str, list[float]] = {}
         for index in pool:
@@ -91,7 +97,7 @@ class Ranker:
             matched = sum(w for t, w in q.weights.items() if t in doc.terms)
             recall = min(1.0, matched / q.mass)
             if doc.kind == "faq" and doc.field != "answer":
-                score, fuzzy = self._phrasing(q, doc, matched, recall, self._compact[index])
+                score, fuzzy = self._phrasing(q, index, doc, matched, recall, self._compact[index])
                 phrasing_scores.setdefault(doc.ref, []).append(score)
             else:
                 fuzzy = 0.0
@@ -113,14 +119,14 @@ class Ranker:
                 cand.score = (1 - ENTRY_SHARE) * cand.score + ENTRY_SHARE * entry
         return sorted(best.values(), key=lambda c: c.score, reverse=True)
 
-    def _phrasing(self, q: Query, doc, matched: float, recall: float, plain: str) -> tuple[float, float]:
+    def _phrasing(self, q: Query, index: int, doc, matched: float, recall: float, plain: str) -> tuple[float, float]:
         """Similarity of a question to one FAQ phrasing: both are short, so precision counts too."""
-        own = sum(self.idf(t) for t in doc.terms) or 1.0
-        precision = min(1.0, matched / own)
+        own_words, own_pairs = self._mass[index]
+        precision = min(1.0, matched / own_words)
         overlap = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
         pair_idf = self.kb.bigrams.idf
         shared = sum(pair_idf.get(b, 0.0) for b in q.bigrams & doc.bigrams)
-        total = sum(pair_idf.get(b, 0.0) for b in q.bigrams) + sum(pair_idf.get(b, 0.0) for b in doc.bigrams)
+        total = q.pair_mass + own_pairs
         pairs = 2 * shared / total if total else 0.0
         fuzzy = fuzz.ratio(q.plain, plain) / 100
         w_overlap, w_pairs, w_fuzzy, w_recall = PHRASING_WEIGHTS
