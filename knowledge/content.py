@@ -40,10 +40,6 @@ class Content:
     def law(self, name: str) -> LawSpec | None:
         return next((law for law in self.laws if law.name == name), None)
 
-    def message(self, key: str, **values) -> str:
-        """The bot's own wording from messages.yaml, with {placeholders} filled."""
-        return self.messages[key].format(**values).strip()
-
 
 def _citations(path: Path, item: dict, entry: str, key: str = "sources", *, required: bool = True) -> list[Citation]:
     raw = item.get(key) or []

@@ -33,7 +33,6 @@ class KnowledgeBase:
     docs: list[Doc]
     words: BM25
     bigrams: BM25
-    phrasings: dict[str, list[str]] = field(default_factory=dict)  # faq id -> question and paraphrases
     faq_terms: dict[str, frozenset[str]] = field(default_factory=dict)  # faq id -> every word of its wording
     faq_docs: dict[str, tuple[int, ...]] = field(default_factory=dict)  # faq id -> its documents
 
@@ -66,7 +65,6 @@ class KnowledgeBase:
             db.close()
         docs = [Doc(kind, ref, fld, text, frozenset(terms.split()), frozenset(bigrams.split()))
                 for kind, ref, fld, text, _, bigrams, terms in rows]
-        phrasings = {fid: [row["question"], *row["paraphrases"]] for fid, row in faq.items()}
         vocabulary: dict[str, set[str]] = {}
         for doc in docs:
             if doc.kind == "faq":
@@ -74,7 +72,7 @@ class KnowledgeBase:
         words, bigrams = _indexes(rows, manifest["fingerprint"], cache_dir)
         return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies,
                    contacts=contacts, programs=programs, docs=docs, words=words, bigrams=bigrams,
-                   phrasings=phrasings, faq_terms={k: frozenset(v) for k, v in vocabulary.items()},
+                   faq_terms={k: frozenset(v) for k, v in vocabulary.items()},
                    faq_docs=_group([(d.ref, i) for i, d in enumerate(docs) if d.kind == "faq"]))
 
     def article(self, law: str, number: int, suffix: str = "") -> dict | None:
