@@ -16,9 +16,10 @@ from knowledge.segment import Segmenter
 
 EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
 RECALL_DEPTH = 35        # documents taken from each BM25 channel before re-ranking
-PHRASING_WEIGHTS = (0.45, 0.2, 0.15, 0.2)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
+PHRASING_WEIGHTS = (0.3, 0.25, 0.35, 0.1)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
 UNKNOWN_WEIGHT = 0.7     # weight of a word absent from the knowledge base, relative to the rarest known word
 EXPAND_ENTRIES = 40      # leading FAQ entries whose every phrasing is scored
+ANSWER_DISCOUNT = 0.85   # a FAQ entry matched only through its answer text counts this much
 SECOND_SHARE = 0.3       # weight of an entry's second-best phrasing in its score
 ENTRY_SHARE = 0.5        # how much of a FAQ entry's score comes from all its wording covering the question
 
@@ -102,8 +103,8 @@ class Ranker:
             else:
                 fuzzy = 0.0
                 score = 0.75 * recall + 0.25 * words.get(index, 0.0) / top_words
-                if doc.field == "answer":
-                    score *= 0.85
+                if doc.field == "answer":  # long answers mention much; a phrasing match says more
+                    score *= ANSWER_DISCOUNT
             key = (doc.kind, doc.ref)
             current = best.get(key)
             if current is None or score > current.score:
@@ -112,7 +113,7 @@ class Ranker:
             if kind == "faq" and len(phrasing_scores.get(ref, ())) > 1:  # two close phrasings beat one lucky one
                 first, second = sorted(phrasing_scores[ref], reverse=True)[:2]
                 cand.score = max(cand.score * (1 - SECOND_SHARE), (1 - SECOND_SHARE) * first + SECOND_SHARE * second)
-            if kind == "faq":  # an entry whose wording as a whole covers the question fits better
+            if kind == "faq" and ref in phrasing_scores:  # an entry whose wording as a whole covers it fits better
                 vocabulary = self.kb.faq_terms[ref] if hidden is None else frozenset().union(
                     *(d.terms for i, d in enumerate(self.kb.docs) if d.ref == ref and self._compact[i] != hidden))
                 entry = min(1.0, sum(w for t, w in q.weights.items() if t in vocabulary) / q.mass)
