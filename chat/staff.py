@@ -148,7 +148,10 @@ class StaffFlow:
             return [Reply(self.texts("unanswered_none"))]
         lines = [self.texts("unanswered_header")]
         lines += [f"· {time.strftime('%m-%d %H:%M', time.localtime(q['asked_at']))} {q['text']}" for q in items]
-        return [Reply("\n".join(lines))]
+        done = ",".join(str(q["id"]) for q in items)
+        rows = [[Button(self.texts("btn_reviewed"), f"adm:seen:{done}"[:64])]] if len(f"adm:seen:{done}") <= 64 else \
+            [[Button(self.texts("btn_reviewed"), f"adm:seen:{items[-1]['id']}-{items[0]['id']}")]]
+        return [Reply("\n".join(lines), rows)]
 
     def export(self, event: Event) -> list[Reply]:
         desk = self.ctx.desk
@@ -172,6 +175,12 @@ class StaffFlow:
             return [Reply(self.texts("ask_propose_date" if action == "propose" else "ask_decline_reason"))]
         if action == "new":
             return self.session_form.begin(event, {})
+        if action == "seen" and arg:
+            low, _, high = arg.partition("-")
+            ids = list(range(int(low), int(high) + 1)) if high.isdigit() and low.isdigit() else \
+                [int(x) for x in arg.split(",") if x.isdigit()]
+            self.ctx.state.mark_reviewed(ids)
+            return [Reply(self.texts("reviewed_done", count=len(ids)), edit=True)]
         if action == "att" and arg.isdigit():
             return self._attendees(int(arg))
         if action == "close" and arg.isdigit():

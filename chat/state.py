@@ -88,6 +88,11 @@ class ChatState:
             "and reviewed = 0 order by id desc limit ?", (limit,)).fetchall()
         return [{"id": r[0], "asked_at": r[1], "text": r[2], "status": r[3]} for r in rows]
 
+    def mark_reviewed(self, question_ids: list[int]) -> None:
+        """Staff have looked at these questions; they leave the review list."""
+        with self._lock:
+            self._conn.executemany("update questions set reviewed = 1 where id = ?", [(i,) for i in question_ids])
+
     def stats(self, since: float) -> dict:
         """Questions per day, answered share, top answers and feedback since a time."""
         q = self._conn.execute

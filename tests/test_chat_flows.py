@@ -321,3 +321,8 @@ def test_staff_statistics_count_questions_by_topic(bot):
     assert "提问 4 次" in stats and "学校保护" in stats
     unanswered = say(bot, ADMIN, command="unanswered")[0].text
     assert "电影" not in unanswered      # off-topic questions are not for review
+    bot.state.log_question("监护权和抚养权有什么不一样", False, "unsure", "faq", "x", 0.1)
+    review = say(bot, ADMIN, command="unanswered")
+    assert "监护权和抚养权" in review[0].text
+    say(bot, ADMIN, button=review[0].buttons[0][0].data)     # staff mark the list as handled
+    assert "没有未能回答" in say(bot, ADMIN, command="unanswered")[0].text
