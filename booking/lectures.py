@@ -79,9 +79,16 @@ class Lectures:
             return tx.upcoming_sessions(to_db(now))
 
     def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role: str, attendees: int,
-                now: datetime) -> Registration:
-        """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code."""
+                now: datetime, guardian: tuple[str, str] | None = None) -> Registration:
+        """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code.
+
+        `guardian` is (name, phone) of the guardian who consented, for a student under 14."""
         name, phone = person_name(name), normalize_phone(phone)
+        guardian_values = {}
+        if guardian:
+            guardian_values = {"guardian_name": person_name(guardian[0], "guardian_name"),
+                               "guardian_phone": normalize_phone(guardian[1], "guardian_phone"),
+                               "guardian_consent_at": to_db(now)}
         role, attendees = check_role(role), attendee_count(attendees)
         now = aware(now)
         with self.store.write() as tx:
@@ -95,7 +102,7 @@ class Lectures:
             values = {
                 "ref": tx.next_ref(REF_PREFIX, now.year), "session_id": session.id, "user_key": user_key,
                 "name": name, "phone": phone, "role": role, "attendees": attendees,
-                "status": CONFIRMED if fits else WAITLISTED, "created_at": to_db(now),
+                "status": CONFIRMED if fits else WAITLISTED, "created_at": to_db(now), **guardian_values,
             }
             try:
                 reg_id = tx.insert_registration(values)

@@ -77,6 +77,9 @@ class Registration:
     cancelled_at: datetime | None = None
     promoted_at: datetime | None = None
     reminded_at: datetime | None = None
+    guardian_name: str = ""
+    guardian_phone: str = ""
+    guardian_consent_at: datetime | None = None
     session: Session | None = field(default=None, compare=False)
 
     @property
@@ -90,7 +93,9 @@ class Registration:
             name=row["name"], phone=row["phone"], role=row["role"], attendees=row["attendees"],
             status=row["status"], created_at=from_db(row["created_at"]),
             cancelled_at=from_db(row["cancelled_at"]), promoted_at=from_db(row["promoted_at"]),
-            reminded_at=from_db(row["reminded_at"]), session=session,
+            reminded_at=from_db(row["reminded_at"]), guardian_name=row.get("guardian_name") or "",
+            guardian_phone=row.get("guardian_phone") or "", guardian_consent_at=from_db(row.get("guardian_consent_at")),
+            session=session,
         )
 
 

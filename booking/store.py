@@ -60,6 +60,11 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}')""",
         "CREATE INDEX audit_by_target ON audit (target, id)",
     ]),
+    ("0002_guardian_consent", [  # a student under 14 signs up with a guardian's name, phone and consent
+        "ALTER TABLE registrations ADD COLUMN guardian_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE registrations ADD COLUMN guardian_phone TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE registrations ADD COLUMN guardian_consent_at TEXT",
+    ]),
 ]
 
 _SESSION_SELECT = """
@@ -267,12 +272,14 @@ class Tx:
 
     def forget_registrations(self, user_key: str, at: str) -> int:
         return self.conn.execute("""
-            UPDATE registrations SET name = '', phone = '', user_key = 'forgotten:' || id, purged_at = ?
+            UPDATE registrations SET name = '', phone = '', guardian_name = '', guardian_phone = '',
+              user_key = 'forgotten:' || id, purged_at = ?
             WHERE user_key = ?""", [at, user_key]).rowcount
 
     def purge_registrations(self, ended_before: str, at: str) -> int:
         return self.conn.execute("""
-            UPDATE registrations SET name = '', phone = '', user_key = 'purged:' || id, purged_at = ?
+            UPDATE registrations SET name = '', phone = '', guardian_name = '', guardian_phone = '',
+              user_key = 'purged:' || id, purged_at = ?
             WHERE purged_at IS NULL
               AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)""", [at, ended_before]).rowcount
 

@@ -56,7 +56,10 @@ class LectureFlow(FormFlow):
                   when=student),
             Field("guardian_name", t("label_guardian_name"), t("ask_guardian_name"),
                   lambda raw, d: person_name(raw, "guardian_name"), when=under14),
-            Field("phone", t("label_phone"), t("ask_phone"), lambda raw, d: normalize_phone(raw), show=display_phone),
+            Field("phone", t("label_phone"), t("ask_phone"), lambda raw, d: normalize_phone(raw), show=display_phone,
+                  when=lambda d: not under14(d)),
+            Field("guardian_phone", t("label_guardian_phone"), t("ask_guardian_phone"),
+                  lambda raw, d: normalize_phone(raw, "guardian_phone"), show=display_phone, when=under14),
             Field("guardian_ok", t("label_guardian_ok"), t("ask_guardian_ok"), _guardian_ok,
                   choices=lambda d: [(t("btn_guardian_ok"), "同意")], when=under14),
             Field("attendees", t("label_attendees"), t("ask_attendees"), lambda raw, d: attendee_count(raw),
@@ -146,11 +149,10 @@ class LectureFlow(FormFlow):
 
     # ---- submit -----------------------------------------------------------------------------------
     def submit(self, event: Event, values: dict) -> list[Reply]:
-        name = values["name"]
-        if values.get("guardian_name"):
-            name = f"{name}（监护人：{values['guardian_name']}，已同意）"
-        reg = self.ctx.desk.lectures.sign_up(values["session_id"], event.user, name, values["phone"], values["role"],
-                                             int(values["attendees"]), self.ctx.now())
+        guardian = (values["guardian_name"], values["guardian_phone"]) if values.get("guardian_ok") else None
+        phone = values["guardian_phone"] if guardian else values["phone"]  # a child under 14: reach the guardian
+        reg = self.ctx.desk.lectures.sign_up(values["session_id"], event.user, values["name"], phone, values["role"],
+                                             int(values["attendees"]), self.ctx.now(), guardian=guardian)
         s: Session = reg.session or self.ctx.desk.lectures.get_session(reg.session_id)
         if reg.status != CONFIRMED:
             return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]

@@ -57,6 +57,10 @@ class PrivacyFlow:
         for reg in desk.lectures.my_registrations(user):
             lines.append(self.texts("privacy_registration_line", ref=reg.ref, title=reg.session.title,
                                     name=reg.name, phone=display_phone(reg.phone), status=reg.status_label))
+            if reg.guardian_name:
+                lines.append(self.texts("privacy_guardian_line", name=reg.guardian_name,
+                                        phone=display_phone(reg.guardian_phone),
+                                        when=reg.guardian_consent_at.strftime("%Y-%m-%d %H:%M")))
         for booking in desk.schools.for_user(user):
             r = booking.request
             lines.append(self.texts("privacy_booking_line", ref=booking.ref, school=r.school, name=r.contact_name,
