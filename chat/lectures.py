@@ -10,7 +10,7 @@ from chat.forms import Field, FormFlow
 from chat.texts import Texts
 from chat.types import Attachment, Button, Event, Reply
 
-YES, NO = "是", "否"
+YES, NO, CONSENTED = "是", "否", "同意"
 SUBSCRIPTION = "announce"                  # chat-state setting: the audience a user wants announcements for
 AUDIENCES = ("家长", "学生", "教师", "全部")
 
@@ -22,19 +22,23 @@ def promoted_notice(texts: Texts, reg: Registration) -> Reply:
                  attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))
 
 
-def _guardian_ok(raw: str, data: dict) -> str:
-    if raw != "同意":
-        raise BookingError("需要监护人本人确认同意后才能报名，请点「我是监护人，同意」。")
-    return "同意"
+def _guardian_ok(texts: Texts):
+    def parse(raw: str, data: dict) -> str:
+        if raw != CONSENTED:
+            raise BookingError(texts("guardian_required"))
+        return CONSENTED
+    return parse
 
 
-def _yes_no(raw: str, data: dict) -> str:
-    text = raw.strip()
-    if text in (YES, "是的", "对", "未满"):
-        return YES
-    if text in (NO, "不是", "已满"):
-        return NO
-    raise BookingError("请点「是」或「否」。")
+def _yes_no(texts: Texts):
+    def parse(raw: str, data: dict) -> str:
+        text = raw.strip()
+        if text in (YES, "是的", "对", "未满"):
+            return YES
+        if text in (NO, "不是", "已满"):
+            return NO
+        raise BookingError(texts("pick_yes_no"))
+    return parse
 
 
 class LectureFlow(FormFlow):
@@ -52,7 +56,7 @@ class LectureFlow(FormFlow):
             Field("name", t("label_name"), t("ask_name"), lambda raw, d: person_name(raw)),
             Field("role", t("label_role"), t("ask_role"), lambda raw, d: check_role(raw),
                   choices=lambda d: [(r, r) for r in ROLES]),
-            Field("under14", t("label_under14"), t("ask_under14"), _yes_no, choices=lambda d: [(YES, YES), (NO, NO)],
+            Field("under14", t("label_under14"), t("ask_under14"), _yes_no(t), choices=lambda d: [(YES, YES), (NO, NO)],
                   when=student),
             Field("guardian_name", t("label_guardian_name"), t("ask_guardian_name"),
                   lambda raw, d: person_name(raw, "guardian_name"), when=under14),
@@ -60,8 +64,8 @@ class LectureFlow(FormFlow):
                   when=lambda d: not under14(d)),
             Field("guardian_phone", t("label_guardian_phone"), t("ask_guardian_phone"),
                   lambda raw, d: normalize_phone(raw, "guardian_phone"), show=display_phone, when=under14),
-            Field("guardian_ok", t("label_guardian_ok"), t("ask_guardian_ok"), _guardian_ok,
-                  choices=lambda d: [(t("btn_guardian_ok"), "同意")], when=under14),
+            Field("guardian_ok", t("label_guardian_ok"), t("ask_guardian_ok"), _guardian_ok(t),
+                  choices=lambda d: [(t("btn_guardian_ok"), CONSENTED)], when=under14),
             Field("attendees", t("label_attendees"), t("ask_attendees"), lambda raw, d: attendee_count(raw),
                   choices=lambda d: [(str(n), str(n)) for n in range(1, 6)]),
         ]
