@@ -15,6 +15,7 @@ from knowledge.normalize import compact
 from knowledge.segment import Segmenter
 
 EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
+MIN_PAIR_IDF = 1.5       # character pairs rarer than this (by idf) take part in recall
 RECALL_DEPTH = 35        # documents taken from each BM25 channel before re-ranking
 PHRASING_WEIGHTS = (0.3, 0.25, 0.35, 0.1)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
 UNKNOWN_WEIGHT = 0.7     # weight of a word absent from the knowledge base, relative to the rarest known word
@@ -45,6 +46,7 @@ class Query:
 
     def __post_init__(self):
         self.mass = sum(w for t, w in self.weights.items() if t in self.typed) or 1.0
+        self.keys = frozenset(self.weights)
 
 
 class Ranker:
@@ -82,7 +84,8 @@ class Ranker:
         hidden = compact(exclude) if exclude else None
         bm25_terms = {t: (1.0 if t in q.typed else EXPANSION_WEIGHT) for t in q.weights}
         words = self.kb.words.scores(bm25_terms)
-        pairs = self.kb.bigrams.scores({b: 1.0 for b in q.bigrams})
+        pair_idf = self.kb.bigrams.idf  # pairs common to most documents cost much and tell little
+        pairs = self.kb.bigrams.scores({b: 1.0 for b in q.bigrams if pair_idf.get(b, 0.0) >= MIN_PAIR_IDF})
         pool = set(sorted(words, key=words.get, reverse=True)[:RECALL_DEPTH])
         pool |= set(sorted(pairs, key=pairs.get, reverse=True)[:RECALL_DEPTH])
         top_words = max(words.values(), default=0.0) or 1.0
@@ -95,7 +98,7 @@ class Ranker:
             doc = self.kb.docs[index]
             if hidden is not None and self._compact[index] == hidden:
                 continue
-            matched = sum(w for t, w in q.weights.items() if t in doc.terms)
+            matched = sum(q.weights[t] for t in q.keys & doc.terms)
             recall = min(1.0, matched / q.mass)
             if doc.kind == "faq" and doc.field != "answer":
                 score, fuzzy = self._phrasing(q, index, doc, matched, recall, self._compact[index])
