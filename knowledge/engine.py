@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import logging
 
-
 from knowledge import render
 from knowledge.answer import Answer, Match
-from knowledge.manifest import read_manifest, source_fingerprint
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_emergency, load_messages, load_scope, load_synonyms
 from knowledge.kb import KnowledgeBase
+from knowledge.manifest import read_manifest, source_fingerprint
 from knowledge.model import EmergencyRule, SynonymRule, Trigger
 from knowledge.normalize import compact, normalize
 from knowledge.ranking import Candidate, Query, Ranker
