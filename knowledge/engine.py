@@ -22,7 +22,6 @@ MAX_QUESTION = 400        # characters read from a question; the rest is ignored
 ANSWER_THRESHOLD = 0.28   # confidence (0-1) from which the bot answers a question about children or law
 SURE_THRESHOLD = 0.40     # below this the answer says which question it is answering ("您问的可能是…")
 OPEN_THRESHOLD = 0.55     # the same for a question with no sign of being about children or law
-OFFTOPIC_OVERRIDE = 0.6   # an off-topic marker is ignored when the legal match is at least this good
 FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
 LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
@@ -133,10 +132,10 @@ class Engine:
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = self.segmenter.prepare(text)
         in_scope = query.expanded or any(t.fires(prepared) for t in self.in_scope)
-        offtopic = (any(t.fires(prepared) for t in self.offtopic) and not in_scope
-                    and confidence < OFFTOPIC_OVERRIDE)
+        offtopic = not in_scope and any(t.fires(prepared) for t in self.offtopic)
         threshold = ANSWER_THRESHOLD if in_scope else OPEN_THRESHOLD
-        if not ranked or confidence < threshold or offtopic:
+        thin = not in_scope and len(query.typed) < 2          # one stray word is not a question to answer
+        if not ranked or confidence < threshold or offtopic or thin:
             status = "offtopic" if offtopic or not in_scope else "unsure"
             suggestions = [m for m in matches if m.kind == "faq"][:3] if status == "unsure" else []
             text_out = self.render.offtopic() if status == "offtopic" else self.render.unsure(suggestions)

@@ -58,7 +58,7 @@ def test_ordinary_questions_are_not_emergencies(engine, question):
 
 
 @pytest.mark.parametrize("question", ["推荐一部好看的电影", "怎么申请信用卡", "明天上海天气怎么样",
-                                      "帮我做一下这道数学题", "股票怎么买"])
+                                      "帮我做一下这道数学题", "股票怎么买", "你是谁", "给我讲个故事", "谢谢"])
 def test_off_topic_is_declined(engine, question):
     answer = engine.answer(question)
     assert answer.answered is False
