@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from booking import BookingError
 from chat.context import FlowContext
-from chat.types import Button, Event, Reply
+from chat.types import Button, Event, Reply, button_parts
 
 REVIEW = "review"
 
@@ -67,7 +67,7 @@ class FormFlow:
         return self._answer(event.user, field, event.text, data)
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
-        _, action, *rest = event.button.split(":")
+        action, rest = button_parts(event.button)
         if not step and action != "cancel":  # a button from a form that has ended or was never started
             return [Reply(self.texts("form_expired"))]
         if action == "cancel":

@@ -8,7 +8,7 @@ from booking.validation import attendee_count, check_role, person_name
 from chat.context import FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.texts import Texts
-from chat.types import Attachment, Button, Event, Reply
+from chat.types import Attachment, Button, Event, Reply, button_parts
 
 YES, NO, CONSENTED = "是", "否", "同意"
 SUBSCRIPTION = "announce"                  # chat-state setting: the audience a user wants announcements for
@@ -116,7 +116,7 @@ class LectureFlow(FormFlow):
 
     # ---- buttons ----------------------------------------------------------------------------------
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
-        _, action, *rest = event.button.split(":")
+        action, rest = button_parts(event.button)
         arg = rest[0] if rest else ""
         if action == "view" and arg.isdigit():
             return [self._detail(int(arg), edit=True)]

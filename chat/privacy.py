@@ -37,13 +37,13 @@ class PrivacyFlow:
         return [Reply(self.texts("cancelled"))]
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
-        parts = event.button.split(":", 2)
-        if parts[1] == "agree" and len(parts) == 3:
+        _, action, target = (event.button.split(":", 2) + ["", ""])[:3]
+        if action == "agree" and target and not target.startswith("privacy:"):
             self.ctx.state.set_setting(event.user, CONSENT_KEY, self.ctx.now().isoformat(timespec="seconds"))
-            return self.resume(event, parts[2])
-        if parts[1] == "no":
+            return self.resume(event, target)
+        if action == "no":
             return [Reply(self.texts("consent_declined"), edit=True)]
-        if parts[1] == "forget":
+        if action == "forget":
             return self.forget(event)
         return [Reply(self.texts("stale_button"))]
 

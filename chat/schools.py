@@ -10,7 +10,7 @@ from booking.models import TIMES_OF_DAY, SchoolBooking
 from booking.phones import display_phone
 from chat.context import FlowContext
 from chat.forms import Field, FormFlow
-from chat.types import Attachment, Button, Event, Reply
+from chat.types import Attachment, Button, Event, Reply, button_parts
 
 
 def _summary(ctx: FlowContext, booking: SchoolBooking) -> str:
@@ -75,7 +75,7 @@ class SchoolFlow(FormFlow):
         return self.begin(event, {})
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
-        _, action, *rest = event.button.split(":")
+        action, rest = button_parts(event.button)
         if action == "new":
             return self.start(event)
         if action in ("accept", "reject") and rest:

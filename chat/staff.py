@@ -12,7 +12,7 @@ from chat.context import SHANGHAI, FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.lectures import promoted_notice
 from chat.schools import summary
-from chat.types import Attachment, Button, Event, Reply
+from chat.types import Attachment, Button, Event, Reply, button_parts
 
 _DATETIME = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})\s*$")
 
@@ -166,7 +166,7 @@ class StaffFlow:
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         if not event.is_admin:
             return self.refuse()
-        _, action, *rest = event.button.split(":")
+        action, rest = button_parts(event.button)
         arg = rest[0] if rest else ""
         if action == "approve":
             return self._decide(event, arg, "approve")

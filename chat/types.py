@@ -33,6 +33,12 @@ class Reply:
     error: bool = False  # the text explains why something was refused (the command line exits non-zero)
 
 
+def button_parts(data: str) -> tuple[str, list[str]]:
+    """(action, arguments) of namespaced callback data like 'lec:join:3'; forged or short data gives ('', [])."""
+    parts = (data or "").split(":")
+    return (parts[1] if len(parts) > 1 else ""), parts[2:]
+
+
 def reply_to_json(reply: Reply) -> dict:
     """A reply as JSON, so undelivered messages can wait in the database."""
     data = {"text": reply.text, "buttons": [[[b.label, b.data] for b in row] for row in reply.buttons]}

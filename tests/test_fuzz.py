@@ -84,3 +84,19 @@ def test_hostile_questions_are_stored_masked_and_bounded(engine, tmp_path):
     assert len(rows) == 300
     assert all(len(text) <= 500 for text in rows)
     assert not any(any(ch.isdigit() for ch in text) and "9999999999" in text for text in rows)
+
+
+def test_hostile_button_data_never_escapes(engine, tmp_path):
+    """Forged or stale callback data (any prefix, any suffix) gets a reply, for staff and for everyone else."""
+    bot = make_assistant(engine, tmp_path)
+    new_session(bot)
+    rng = random.Random(SEED)
+    prefixes = ["menu", "art", "faq", "fb", "law", "top", "lec", "sch", "ses", "adm", "privacy", "nope", ""]
+    parts = ["", "0", "1", "-1", "999999", "abc", "p2", "c0", "a9", "JZ-2026-0001", "PD-2026-0001", "x" * 30,
+             "pick", "edit", "ok", "cancel", "skip", "view", "join", "drop", "dropok", "approve", "propose",
+             "decline", "att", "close", "seen", "1-99999", "agree", "forget", "subto", "accept", "reject"]
+    for n in range(600):
+        data = ":".join([rng.choice(prefixes)] + [rng.choice(parts) for _ in range(rng.randrange(0, 4))])[:64]
+        replies = bot.handle(Event(user=f"tg:{n % 3}", button=data, is_admin=n % 2 == 0))
+        assert replies and all(r.text.strip() or r.attachment for r in replies), data
+    bot.close()
