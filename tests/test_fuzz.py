@@ -100,3 +100,17 @@ def test_hostile_button_data_never_escapes(engine, tmp_path):
         replies = bot.handle(Event(user=f"tg:{n % 3}", button=data, is_admin=n % 2 == 0))
         assert replies and all(r.text.strip() or r.attachment for r in replies), data
     bot.close()
+
+
+def test_hostile_commands_never_escape(engine, tmp_path):
+    """Every command with odd arguments, for staff and others, in private and in groups, gets a reply."""
+    bot = make_assistant(engine, tmp_path)
+    rng = random.Random(SEED + 1)
+    commands = [c.command for c in bot.texts.commands] + ["unknown", "start", "law"]
+    args = ["", "lec_", "lec_abc", "lec_99999", "book_x", "0", "-5", "99999999999", "未保法", "<b>", "'", "第", "😀"]
+    for n in range(400):
+        text = "/" + rng.choice(commands) + " " + " ".join(rng.choice(args) for _ in range(rng.randrange(0, 3)))
+        event = Event.parse_text(f"tg:{n % 4}", text, is_admin=n % 3 == 0, public=n % 5 == 0)
+        replies = bot.handle(event)
+        assert replies and all(r.text.strip() or r.attachment for r in replies), text
+    bot.close()
