@@ -54,7 +54,7 @@ class SessionForm(FormFlow):
         self.announce = announce
         t, catalog = ctx.texts, ctx.desk.catalog
         self.fields = [
-            Field("program_id", t("label_program"), t("ask_session_program"), lambda raw, d: raw,
+            Field("program_id", t("label_program"), t("ask_session_program"), self._program,
                   choices=lambda d: [(p.title[:30], p.id) for p in catalog.public_programs()],
                   show=lambda v: (p.title if (p := catalog.program(v)) else v)),
             Field("title", t("label_session_title"), t("ask_session_title"), lambda raw, d: raw.strip()[:60],
@@ -69,6 +69,13 @@ class SessionForm(FormFlow):
             Field("deadline", t("label_session_deadline"), t("ask_session_deadline"), parse_datetime,
                   show=lambda v: when_text(datetime.fromisoformat(v))),
         ]
+
+    def _program(self, raw: str, data: dict) -> str:
+        """A public program from the catalogue, picked from the buttons."""
+        program = self.ctx.desk.catalog.program(raw.strip())
+        if program is None or program.kind != "public":
+            raise BookingError(self.texts("pick_program"))
+        return program.id
 
     def submit(self, event: Event, values: dict) -> list[Reply]:
         starts = datetime.fromisoformat(values["starts_at"])

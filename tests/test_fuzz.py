@@ -114,3 +114,20 @@ def test_hostile_commands_never_escape(engine, tmp_path):
         replies = bot.handle(event)
         assert replies and all(r.text.strip() or r.attachment for r in replies), text
     bot.close()
+
+
+def test_staff_forms_survive_hostile_input(engine, tmp_path):
+    """The session form and the propose/decline answers refuse bad input with a reply and write nothing wrong."""
+    bot = make_assistant(engine, tmp_path)
+    staff = "tg:9"
+    for index, text in enumerate(hostile_inputs(300)):
+        current = bot.state.get(staff)
+        if current is None or current[1] == "review":
+            bot.handle(Event(user=staff, command="cancel", is_admin=True))
+            start = "adm:new" if index % 2 else f"adm:{'propose' if index % 4 == 1 else 'decline'}:PD-2026-0001"
+            bot.handle(Event(user=staff, button=start, is_admin=True))
+        replies = bot.handle(Event(user=staff, text=text, is_admin=True))
+        assert replies and all(r.text.strip() for r in replies), repr(text[:50])
+    bot.close()
+    with sqlite3.connect(tmp_path / "bookings.sqlite") as conn:
+        assert conn.execute("select count(*) from sessions").fetchone() == (0,)
