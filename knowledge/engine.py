@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from knowledge import render
 from knowledge.answer import Answer, Match
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_emergency, load_messages, load_scope, load_synonyms
 from knowledge.kb import KnowledgeBase
-from knowledge.manifest import read_manifest, source_fingerprint
-from knowledge.model import EmergencyRule, SynonymRule, Trigger
+from knowledge.manifest import laws_db, read_manifest, source_fingerprint
+from knowledge.model import Citation, EmergencyRule, SynonymRule, Trigger
 from knowledge.normalize import compact, normalize
 from knowledge.ranking import Candidate, Query, Ranker
 from knowledge.refs import ReferenceParser
 from knowledge.segment import Segmenter
+from knowledge.statutes import count_articles, read_article
 from knowledge.vocabulary import vocabulary_file
 
 logger = logging.getLogger(__name__)
@@ -34,8 +36,9 @@ class Engine:
     """The answer engine; build it with Engine.open(settings)."""
 
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
-                 emergency: list[EmergencyRule], scope: tuple[list[Trigger], list[Trigger]], messages: dict[str, str]):
-        self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
+                 emergency: list[EmergencyRule], scope: tuple[list[Trigger], list[Trigger]], messages: dict[str, str],
+                 statutes_db: Path | None = None):
+        self.kb, self.segmenter, self.synonyms, self.statutes_db = kb, segmenter, synonyms, statutes_db
         self.emergency_rules, self.messages = emergency, messages
         self.in_scope, self.offtopic = scope
         aliases = {}
@@ -61,8 +64,8 @@ class Engine:
         fingerprint = read_manifest(settings.kb_path)["fingerprint"]
         segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache",
                               vocabulary_file(settings, fingerprint))
-        return cls(KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache"), segmenter, load_synonyms(root), load_emergency(root),
-                   load_scope(root), load_messages(root))
+        return cls(KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache"), segmenter, load_synonyms(root),
+                   load_emergency(root), load_scope(root), load_messages(root), laws_db(settings))
 
     # ---- the pipeline -------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
@@ -85,16 +88,28 @@ class Engine:
     def _lookup(self, question: str, refs) -> Answer:
         matches, missing = [], []
         for ref in refs:
-            row = self.kb.article(ref.law, ref.article, ref.suffix)
+            row = self.kb.article(ref.law, ref.article, ref.suffix) or self._fetch(ref)
             if row:
                 matches.append(self.article_match(row, 1.0))
             else:
                 missing.append(ref)
         if not matches:
             ref = missing[0]
-            text = self.render.article_missing(ref, len(self.kb.law_articles(ref.law)))
+            national = self.kb.laws.get(ref.law, {}).get("kind") == "national" and self.statutes_db
+            total = count_articles(self.statutes_db, ref.law) if national else len(self.kb.law_articles(ref.law))
+            text = self.render.article_missing(ref, total)
             return Answer(question, False, False, text, [], "unsure")
         return Answer(question, True, False, self.render.articles(matches), matches, "lookup", confidence=1.0)
+
+    def _fetch(self, ref) -> dict | None:
+        """An article of a national law the build did not select (民法典 has 1,260), read verbatim on demand."""
+        law = self.kb.laws.get(ref.law)
+        if not law or law["kind"] != "national" or not self.statutes_db:
+            return None
+        row = read_article(self.statutes_db, ref.law, Citation(ref.law, ref.article, ref.suffix))
+        if row:
+            self.kb.articles[row["key"]] = row  # later 查看原文 buttons find it too
+        return row
 
     def rank(self, text: str, exclude: str | None = None, query: Query | None = None) -> list[Candidate]:
         """Candidates best first, curated answers preferred when they fit about as well."""

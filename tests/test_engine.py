@@ -28,6 +28,15 @@ def test_lookup_quotes_the_statute_verbatim_with_its_version(engine):
     assert "2024-04-26" in answer.answer
 
 
+def test_any_article_of_a_national_law_can_be_looked_up(engine):
+    """民法典 is only partly in the knowledge base; a look-up still quotes the article verbatim from laws.db."""
+    answer = engine.answer("民法典第1043条")
+    assert answer.answered and "家庭应当树立优良家风" in answer.answer
+    assert engine.answer("刑法第17条之一").matches[0].sources == [
+        {"law": "中华人民共和国刑法", "article": 17, "suffix": "之一"}]
+    assert "1260" in engine.answer("民法典第9999条").answer
+
+
 def test_missing_article_is_not_invented(engine):
     answer = engine.answer("未保法第500条")
     assert answer.answered is False
