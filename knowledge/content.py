@@ -213,11 +213,12 @@ def load_emergency(root: Path) -> list[EmergencyRule]:
              for item in require(path, data, "rules", list)]
 
 
-def load_scope(root: Path) -> tuple[list[Trigger], list[Trigger]]:
-    """Phrases that put a question in the bot's scope, and phrases that mark it off-topic."""
+def load_scope(root: Path) -> tuple[list[Trigger], list[Trigger], list[Trigger]]:
+    """Phrases that put a question in scope, that mark it off-topic, and that ask about Pudong's work plan."""
     path = root / "scope.yaml"
     data = load_yaml(path)
-    return _triggers(path, data, "in_scope", "in_scope"), _triggers(path, data, "offtopic", "offtopic")
+    return (_triggers(path, data, "in_scope", "in_scope"), _triggers(path, data, "offtopic", "offtopic"),
+            _triggers(path, data, "policy_intent", "policy_intent"))
 
 
 def load_messages(root: Path) -> dict[str, str]:
@@ -236,7 +237,7 @@ def _word_file(path: Path) -> set[str]:
 def load_content(root: Path) -> Content:
     """Read every content file; raise ContentError on the first structural problem."""
     laws = load_laws(root)
-    in_scope, offtopic = load_scope(root)
+    in_scope, offtopic, _ = load_scope(root)
     content = Content(
         root=root, laws=laws, faq=load_faq(root), digests=load_digests(root, laws),
         policies=load_policies(root), contacts=load_contacts(root), programs=load_programs(root),

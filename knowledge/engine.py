@@ -26,6 +26,7 @@ SURE_THRESHOLD = 0.40     # below this the answer says which question it is answ
 OPEN_THRESHOLD = 0.55     # the same for a question with no sign of being about children or law
 FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
 LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
+POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
 TOP_MATCHES = 5
 LONG_QUESTION = 40        # characters from which a question probably asks more than one thing
@@ -36,11 +37,12 @@ class Engine:
     """The answer engine; build it with Engine.open(settings)."""
 
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
-                 emergency: list[EmergencyRule], scope: tuple[list[Trigger], list[Trigger]], messages: dict[str, str],
+                 emergency: list[EmergencyRule], scope: tuple[list[Trigger], list[Trigger], list[Trigger]],
+                 messages: dict[str, str],
                  statutes_db: Path | None = None):
         self.kb, self.segmenter, self.synonyms, self.statutes_db = kb, segmenter, synonyms, statutes_db
         self.emergency_rules, self.messages = emergency, messages
-        self.in_scope, self.offtopic = scope
+        self.in_scope, self.offtopic, self.policy_intent = scope
         aliases = {}
         for law in kb.laws.values():
             for alias in [law["name"], law["short"], *law["aliases"]]:
@@ -122,6 +124,12 @@ class Engine:
                 if any(s["law"] in named for s in self._sources(cand)):
                     cand.score += LAW_MENTION_BOOST
             ranked.sort(key=lambda c: c.score, reverse=True)
+        prepared = self.segmenter.prepare(text)
+        if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers
+            best_policy = self._policy_for(prepared, exclude)
+            if best_policy and best_policy.score >= POLICY_ACCEPT:
+                ranked = [c for c in ranked if (c.kind, c.ref) != ("policy", best_policy.ref)]
+                return [best_policy] + ranked
         best_faq = next((c for c in ranked if c.kind == "faq"), None)
         if best_faq and best_faq is not ranked[0] and (
                 best_faq.score >= FAQ_ACCEPT or best_faq.score + FAQ_PREFERENCE >= ranked[0].score):
@@ -135,6 +143,18 @@ class Engine:
         if cand.kind in ("article", "digest"):
             return [{"law": self.kb.articles[cand.ref]["law"]}]
         return []
+
+    def _policy_for(self, prepared: str, exclude: str | None) -> Candidate | None:
+        """The work-plan item the question is about, judged without the words every such question shares."""
+        core = prepared
+        names = [normalize(p) for item in self.kb.policies.values() for p in item["projects"]]
+        for trigger in self.policy_intent:
+            for group in trigger.groups:
+                for phrase in sorted(group, key=len, reverse=True):
+                    if not any(phrase in name for name in names):  # keep 童悦空间, drop 谁负责
+                        core = core.replace(phrase, " ")
+        ranked = self.ranker.rank(self.ranker.query(core), exclude) if core.strip() else []
+        return next((c for c in ranked if c.kind == "policy"), None)
 
     def confidence(self, best: Candidate) -> float:
         """0-1: how sure the engine is that the best candidate answers the question."""

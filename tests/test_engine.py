@@ -122,3 +122,16 @@ def test_traditional_and_full_width_input(engine):
     simplified = engine.answer("学校可以开除初中生吗")
     traditional = engine.answer("學校可以開除初中生嗎？")
     assert traditional.matches[0].id == simplified.matches[0].id
+
+
+@pytest.mark.parametrize("question,units", [
+    ("浦东孤独症关爱服务谁负责", ["区民政局", "区残联"]),
+    ("浦东未成年人心理健康服务由哪些部门负责", ["区卫健委", "区教育局"]),
+    ("爱心妈咪小屋是哪个单位负责", ["区总工会"]),
+    ("浦东网吧违规接纳未成年人谁来查", ["区市场监管局"]),
+    ("浦东法治进校园谁负责", ["区教育局", "区公安分局", "团区委"]),
+])
+def test_questions_about_pudongs_plan_name_the_responsible_units(engine, question, units):
+    answer = engine.answer(question)
+    assert answer.answered and answer.matches[0].kind == "policy"
+    assert all(unit in answer.answer for unit in units), answer.answer
