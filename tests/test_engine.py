@@ -135,3 +135,16 @@ def test_questions_about_pudongs_plan_name_the_responsible_units(engine, questio
     answer = engine.answer(question)
     assert answer.answered and answer.matches[0].kind == "policy"
     assert all(unit in answer.answer for unit in units), answer.answer
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("孩子多大可以打工", "十六周岁"),
+    ("网络游戏晚上几点以后不能给未成年人玩", "22时"),
+    ("多大算成年人", "十八周岁"),
+    ("几岁要负刑事责任", "十六周岁"),
+    ("酒吧离学校要多远", "二百米"),
+    ("处理多大孩子的个人信息要家长同意", "十四周岁"),
+])
+def test_everyday_fact_questions_state_the_number(engine, question, fact):
+    answer = engine.answer(question)
+    assert answer.answered and fact in answer.answer
