@@ -59,13 +59,12 @@ class Engine:
             from knowledge.build import build  # only when needed: it is the slow import
 
             logger.info("knowledge base missing or out of date; building %s", settings.kb_path)
-            build(settings)
+            manifest = build(settings)
         root = settings.content_dir
         stopwords = {w.strip() for w in (root / "stopwords.txt").read_text(encoding="utf-8").splitlines()
                      if w.strip() and not w.startswith("#")}
-        fingerprint = read_manifest(settings.kb_path)["fingerprint"]
         segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache",
-                              vocabulary_file(settings, fingerprint))
+                              vocabulary_file(settings, manifest["fingerprint"]))
         return cls(KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache"), segmenter, load_synonyms(root),
                    load_emergency(root), load_scope(root), load_messages(root), laws_db(settings))
 
@@ -115,7 +114,8 @@ class Engine:
 
     def rank(self, text: str, exclude: str | None = None, query: Query | None = None) -> list[Candidate]:
         """Candidates best first, curated answers preferred when they fit about as well."""
-        ranked = self.ranker.rank(query or self.ranker.query(text), exclude)
+        query = query or self.ranker.query(text)
+        ranked = self.ranker.rank(query, exclude)
         if not ranked:
             return ranked
         named = self.refs.laws_in(normalize(text))
@@ -124,7 +124,7 @@ class Engine:
                 if any(s["law"] in named for s in self._sources(cand)):
                     cand.score += LAW_MENTION_BOOST
             ranked.sort(key=lambda c: c.score, reverse=True)
-        prepared = self.segmenter.prepare(text)
+        prepared = query.prepared
         if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers
             best_policy = self._policy_for(prepared, exclude)
             if best_policy and best_policy.score >= POLICY_ACCEPT:
@@ -165,7 +165,7 @@ class Engine:
         ranked = self.rank(text, exclude, query)
         matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
-        prepared = self.segmenter.prepare(text)
+        prepared = query.prepared
         in_scope = query.expanded or any(t.fires(prepared) for t in self.in_scope)
         offtopic = not in_scope and any(t.fires(prepared) for t in self.offtopic)
         threshold = ANSWER_THRESHOLD if in_scope else OPEN_THRESHOLD

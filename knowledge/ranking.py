@@ -41,6 +41,7 @@ class Query:
     bigrams: set[str]
     plain: str
     expanded: bool = False         # a synonym rule fired: the question uses this domain's words
+    prepared: str = ""             # the question as rules see it (simplified, lower case, Arabic digits)
     mass: float = 1.0              # the weight a perfect match must cover: the typed words
     pair_mass: float = 0.0         # the character pairs' weight
 
@@ -75,7 +76,7 @@ class Ranker:
         for index in sorted(fired):
             for term in self._rule_terms[index]:
                 weights.setdefault(term, self.idf(term) * EXPANSION_WEIGHT)
-        query = Query(weights, typed, bigrams, compact(text), bool(fired))
+        query = Query(weights, typed, bigrams, compact(text), bool(fired), prepared)
         query.pair_mass = sum(self.kb.bigrams.idf.get(b, 0.0) for b in bigrams)
         return query
 
