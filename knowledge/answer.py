@@ -22,7 +22,6 @@ class Answer:
     answer: str
     matches: list[Match]
     status: str  # faq | article | lookup | policy | unsure | offtopic | empty | emergency
-    hotlines: list[dict] = field(default_factory=list)
     suggestions: list[Match] = field(default_factory=list)  # related questions or nearest topics to offer
     confidence: float = 0.0
 

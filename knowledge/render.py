@@ -83,8 +83,7 @@ class Renderer:
             if contact:
                 lines.append(self._m("emergency_hotline", number=number, name=contact["name"], when=contact["when"]))
         lines += [rule.advice for rule in alerts]
-        hotlines = [by_number[n] for n in numbers if n in by_number]
         body = answer.answer if answer.answered else ""
         text = "\n".join(lines) + (f"\n\n{body}" if body else "")
-        return replace(answer, emergency=True, answer=text, hotlines=hotlines,
+        return replace(answer, emergency=True, answer=text,
                        status=answer.status if answer.answered else "emergency")
