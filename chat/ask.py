@@ -9,6 +9,8 @@ from knowledge.engine import Engine
 from knowledge.numerals import int_to_cn
 
 SUFFIXES = {"": "", "之一": "a", "之二": "b", "之三": "c"}
+INTENT_BUTTONS = {"hotline": "btn_hotline", "my": "btn_my", "lectures": "btn_lectures", "book": "btn_book",
+                  "privacy": "btn_privacy"}
 
 
 class LawIndex:
@@ -54,6 +56,11 @@ class AskFlow:
         return {"policy": "浦东工作要点"}.get(top.kind, "法条查询")
 
     def render(self, answer: Answer, qid: int) -> Reply:
+        if answer.emergency:
+            return self._crisis(answer)
+        if answer.intent:
+            label = self.texts(INTENT_BUTTONS[answer.intent])
+            return Reply(answer.answer, [[Button(label, f"menu:{answer.intent}")]], calls=answer.calls)
         rows: list[list[Button]] = []
         if answer.answered:
             for source in answer.cited[:4]:
@@ -67,14 +74,29 @@ class AskFlow:
         if answer.status not in ("empty", "offtopic"):
             rows.append([Button(self.texts("btn_up"), f"fb:up:{qid}"), Button(self.texts("btn_down"), f"fb:down:{qid}")])
         rows.append([Button(self.texts("btn_human"), "menu:hotline")])
-        return Reply(answer.answer, rows)
+        return Reply(answer.answer, rows, calls=answer.calls)
+
+    def _crisis(self, answer: Answer) -> Reply:
+        """Help first and only help: no law, no feedback; one button leads to the legal answer."""
+        rows = []
+        top = answer.matches[0] if answer.matches else None
+        if top is not None and top.kind == "faq":
+            rows.append([Button(self.texts("btn_legal_answer"), f"faq:{top.id}"[:64])])
+        elif top is not None and top.kind in ("article", "digest"):
+            source = top.sources[0]
+            rows.append([Button(self.texts("btn_legal_answer"),
+                                self.laws.code(source["law"], source["article"], source.get("suffix", "")))])
+        rows.append([Button(self.texts("btn_hotline"), "menu:hotline")])
+        return Reply(answer.answer, rows, calls=answer.calls)
 
     def faq(self, faq_id: str) -> Reply:
         """Show a curated answer chosen from a button."""
         row = self.engine.kb.faq.get(faq_id)
         if row is None:
             return Reply(self.texts("stale_button"))
-        return self.ask(row["question"])
+        answer = self.engine.answer(row["question"], legal_only=True)
+        return self.render(answer, self.state.log_question(row["question"], answer.answered, answer.status, "faq",
+                                                           faq_id, answer.confidence, row["topic"]))
 
     def article(self, data: str) -> Reply:
         """The verbatim text (or digest) of one article, from a 查看原文 button."""

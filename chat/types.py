@@ -31,6 +31,7 @@ class Reply:
     attachment: Attachment | None = None
     edit: bool = False  # replace the message the button was on, instead of sending a new one
     error: bool = False  # the text explains why something was refused (the command line exits non-zero)
+    calls: list[str] = field(default_factory=list)  # hotline numbers to offer as tap-to-call where a channel can
 
 
 def button_parts(data: str) -> tuple[str, list[str]]:

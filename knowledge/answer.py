@@ -21,9 +21,11 @@ class Answer:
     emergency: bool
     answer: str
     matches: list[Match]
-    status: str  # faq | article | lookup | policy | unsure | offtopic | empty | emergency
+    status: str  # faq | article | lookup | policy | intent | unsure | offtopic | empty | emergency
     suggestions: list[Match] = field(default_factory=list)  # related questions or nearest topics to offer
     confidence: float = 0.0
+    intent: str = ""        # a flow the reply offers instead of law: hotline | my | lectures | book | privacy
+    calls: list[str] = field(default_factory=list)  # numbers to offer as tap-to-call, most urgent first
 
     def as_json(self) -> dict:
         """The stable command-line contract: question, answered, emergency, answer, matches."""

@@ -5,9 +5,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.model import (Citation, Contact, Digest, EmergencyRule, FaqEntry, LawSpec,
+from knowledge.model import (Citation, Contact, Digest, FaqEntry, LawSpec,
                              PolicyItem, Program, SynonymRule, Trigger)
+from knowledge.danger import load_danger_rules
+from knowledge.intents import load_intents
 from knowledge.normalize import char_len
+from knowledge.understand import load_reader
 from knowledge.yamlfile import ContentError, load_yaml, require
 
 __all__ = ["Content", "ContentError", "load_content"]
@@ -29,7 +32,7 @@ class Content:
     programs: list[Program]
     streets: list[str]
     synonyms: list[SynonymRule]
-    emergency: list[EmergencyRule]
+    emergency: list  # knowledge.danger.DangerRule
     in_scope: list[Trigger]
     offtopic: list[Trigger]
     messages: dict[str, str]
@@ -202,17 +205,6 @@ def load_synonyms(root: Path) -> list[SynonymRule]:
     return rules
 
 
-def load_emergency(root: Path) -> list[EmergencyRule]:
-    path = root / "emergency.yaml"
-    data = load_yaml(path)
-    return [EmergencyRule(id=require(path, item, "id", str), label=require(path, item, "label", str),
-                           triggers=_triggers(path, item, "when", item.get("id")),
-                           unless=_triggers(path, item, "unless", item.get("id")),
-                           hotlines=[str(x) for x in require(path, item, "hotlines", list, item.get("id"))],
-                           advice=require(path, item, "advice", str, item.get("id")).strip())
-             for item in require(path, data, "rules", list)]
-
-
 def load_scope(root: Path) -> tuple[list[Trigger], list[Trigger], list[Trigger]]:
     """Phrases that put a question in scope, that mark it off-topic, and that ask about Pudong's work plan."""
     path = root / "scope.yaml"
@@ -238,10 +230,13 @@ def load_content(root: Path) -> Content:
     """Read every content file; raise ContentError on the first structural problem."""
     laws = load_laws(root)
     in_scope, offtopic, _ = load_scope(root)
+    contacts = load_contacts(root)
+    load_reader(root), load_intents(root)  # validated here; the engine reads them itself
     content = Content(
         root=root, laws=laws, faq=load_faq(root), digests=load_digests(root, laws),
-        policies=load_policies(root), contacts=load_contacts(root), programs=load_programs(root),
-        streets=load_streets(root), synonyms=load_synonyms(root), emergency=load_emergency(root), in_scope=in_scope, offtopic=offtopic,
+        policies=load_policies(root), contacts=contacts, programs=load_programs(root),
+        streets=load_streets(root), synonyms=load_synonyms(root), in_scope=in_scope, offtopic=offtopic,
+        emergency=load_danger_rules(root, {c.number for c in contacts}),
         messages=load_messages(root), stopwords=_word_file(root / "stopwords.txt"),
         dictionary=root / "dictionary.txt")
     content.files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".txt"))

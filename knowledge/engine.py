@@ -1,21 +1,29 @@
-"""Answer a question: emergencies first, direct article look-ups, then ranked retrieval with a calibrated confidence."""
+"""Answer a question: understand it, put help first when a child is in danger now, then look up or rank.
+
+Stages, each in its own module: understanding (understand.py), danger (danger.py), requests that are not law
+(intents.py), article look-ups (lookup.py), ranking (ranking.py), wording (render.py). This module only orders them
+and decides how sure the answer is.
+"""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from knowledge import render
 from knowledge.answer import Answer, Match
 from knowledge.config import KnowledgeSettings
-from knowledge.content import load_emergency, load_messages, load_scope, load_synonyms
+from knowledge.content import load_messages, load_scope, load_synonyms
+from knowledge.danger import DangerDetector, load_danger_rules
+from knowledge.intents import IntentReader, load_intents
 from knowledge.kb import KnowledgeBase
+from knowledge.lookup import Lookup, article_match
 from knowledge.manifest import laws_db, read_manifest, source_fingerprint
-from knowledge.model import Citation, EmergencyRule, SynonymRule, Trigger
+from knowledge.model import SynonymRule, Trigger
 from knowledge.normalize import compact, normalize
 from knowledge.ranking import Candidate, Query, Ranker
-from knowledge.refs import ReferenceParser
 from knowledge.segment import Segmenter
-from knowledge.statutes import count_articles, read_article
+from knowledge.understand import Reader, Understanding, load_reader
 from knowledge.vocabulary import vocabulary_file
 
 logger = logging.getLogger(__name__)
@@ -28,6 +36,7 @@ FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article st
 LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
 POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
+MISFIT_WEIGHT = 0.25      # share of a FAQ entry's score lost when it answers another question or the other side
 TOP_MATCHES = 5
 LONG_QUESTION = 40        # characters from which a question probably asks more than one thing
 ALSO_THRESHOLD = 0.35     # how well another curated answer must fit to be offered as "also relevant"
@@ -37,19 +46,17 @@ class Engine:
     """The answer engine; build it with Engine.open(settings)."""
 
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
-                 emergency: list[EmergencyRule], scope: tuple[list[Trigger], list[Trigger], list[Trigger]],
-                 messages: dict[str, str],
+                 danger: DangerDetector, scope: tuple[list[Trigger], list[Trigger], list[Trigger]],
+                 messages: dict[str, str], reader: Reader, intents: IntentReader,
                  statutes_db: Path | None = None):
-        self.kb, self.segmenter, self.synonyms, self.statutes_db = kb, segmenter, synonyms, statutes_db
-        self.emergency_rules, self.messages = emergency, messages
+        self.kb, self.segmenter, self.messages = kb, segmenter, messages
+        self.danger, self.reader, self.intents = danger, reader, intents
         self.in_scope, self.offtopic, self.policy_intent = scope
-        aliases = {}
-        for law in kb.laws.values():
-            for alias in [law["name"], law["short"], *law["aliases"]]:
-                aliases[normalize(alias)] = law["name"]
-        self.refs = ReferenceParser(aliases)
         self.ranker = Ranker(kb, segmenter, synonyms)
         self.render = render.Renderer(kb, messages)
+        self.lookup = Lookup(kb, self.render, statutes_db)
+        self.refs = self.lookup.refs
+        self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
 
     @classmethod
     def open(cls, settings: KnowledgeSettings) -> "Engine":
@@ -65,65 +72,53 @@ class Engine:
                      if w.strip() and not w.startswith("#")}
         segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache",
                               vocabulary_file(settings, manifest["fingerprint"]))
-        return cls(KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache"), segmenter, load_synonyms(root),
-                   load_emergency(root), load_scope(root), load_messages(root), laws_db(settings))
+        kb = KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache")
+        danger = DangerDetector(load_danger_rules(root, {c["number"] for c in kb.contacts}))
+        return cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
+                   load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
 
     # ---- the pipeline -------------------------------------------------------------------------
-    def answer(self, question: str) -> Answer:
-        """The reply to one question, never raising on odd input."""
+    def answer(self, question: str, *, legal_only: bool = False) -> Answer:
+        """The reply to one question, never raising on odd input.
+
+        `legal_only` skips crisis help and requests: the legal answer behind an emergency reply's button."""
         text = normalize(question)[:MAX_QUESTION]
         if not compact(text):
             return Answer(question, False, False, self.messages["empty_question"].strip(), [], "empty")
         prepared = self.segmenter.prepare(text)
-        alerts = [r for r in self.emergency_rules
-                  if any(t.fires(prepared) for t in r.triggers) and not any(t.fires(prepared) for t in r.unless)]
+        understood = self.reader.read(prepared)
+        danger = self.danger.detect(prepared, understood)
         refs = self.refs.find(text)
+        intent = None if refs or legal_only or danger.now else self.intents.match(prepared, understood)
         if refs:
-            result = self._lookup(question, refs)
+            result = self.lookup.answer(question, refs)
+        elif intent:
+            result = Answer(question, True, False, self.render.intent(intent.id, self.kb.contacts), [], "intent",
+                            intent=intent.command)
         else:
-            result = self._search(question, text)
-        if alerts:
-            result = self.render.with_emergency(result, alerts, self.kb.contacts)
+            result = self._search(question, text, understood=understood)
+        if danger.now and not legal_only:
+            writer = understood.writer or ("child" if "我" in prepared else "")  # the one at risk writes
+            return self.render.emergency(result, danger.alerts, writer, self.kb.contacts)
+        if result.answered and result.status not in ("lookup", "intent"):
+            result = self.render.for_writer(result, understood, danger.mentioned, self.kb.contacts)
         return result
 
-    def _lookup(self, question: str, refs) -> Answer:
-        matches, missing = [], []
-        for ref in refs:
-            row = self.kb.article(ref.law, ref.article, ref.suffix) or self._fetch(ref)
-            if row:
-                matches.append(self.article_match(row, 1.0))
-            else:
-                missing.append(ref)
-        if not matches:
-            ref = missing[0]
-            national = self.kb.laws.get(ref.law, {}).get("kind") == "national" and self.statutes_db
-            total = count_articles(self.statutes_db, ref.law) if national else len(self.kb.law_articles(ref.law))
-            text = self.render.article_missing(ref, total)
-            return Answer(question, False, False, text, [], "unsure")
-        return Answer(question, True, False, self.render.articles(matches), matches, "lookup", confidence=1.0)
-
-    def _fetch(self, ref) -> dict | None:
-        """An article of a national law the build did not select (民法典 has 1,260), read verbatim on demand."""
-        law = self.kb.laws.get(ref.law)
-        if not law or law["kind"] != "national" or not self.statutes_db:
-            return None
-        row = read_article(self.statutes_db, ref.law, Citation(ref.law, ref.article, ref.suffix))
-        if row:
-            self.kb.articles[row["key"]] = row  # later 查看原文 buttons find it too
-        return row
-
-    def rank(self, text: str, exclude: str | None = None, query: Query | None = None) -> list[Candidate]:
-        """Candidates best first, curated answers preferred when they fit about as well."""
+    def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
+             understood: Understanding | None = None) -> list[Candidate]:
+        """Candidates best first: entries that answer the question asked, from its side, and curated answers first."""
         query = query or self.ranker.query(text)
+        understood = understood or self.reader.read(query.prepared)
         ranked = self.ranker.rank(query, exclude)
         if not ranked:
             return ranked
         named = self.refs.laws_in(normalize(text))
-        if named:  # the user named a law: its articles, and answers citing it, fit better
-            for cand in ranked:
-                if any(s["law"] in named for s in self._sources(cand)):
-                    cand.score += LAW_MENTION_BOOST
-            ranked.sort(key=lambda c: c.score, reverse=True)
+        for cand in ranked:
+            if named and any(s["law"] in named for s in self._sources(cand)):
+                cand.score += LAW_MENTION_BOOST  # the user named a law: its articles fit better
+            if cand.kind == "faq":
+                cand.score *= 1 - MISFIT_WEIGHT * self.reader.conflict(understood, self.entry_sense[cand.ref])
+        ranked.sort(key=lambda c: c.score, reverse=True)
         prepared = query.prepared
         if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers
             best_policy = self._policy_for(prepared, exclude)
@@ -156,13 +151,16 @@ class Engine:
         ranked = self.ranker.rank(self.ranker.query(core), exclude) if core.strip() else []
         return next((c for c in ranked if c.kind == "policy"), None)
 
-    def confidence(self, best: Candidate) -> float:
+    @staticmethod
+    def confidence(best: Candidate) -> float:
         """0-1: how sure the engine is that the best candidate answers the question."""
         return min(1.0, best.score)
 
-    def _search(self, question: str, text: str, exclude: str | None = None) -> Answer:
+    def _search(self, question: str, text: str, exclude: str | None = None,
+                understood: Understanding | None = None) -> Answer:
         query = self.ranker.query(text)
-        ranked = self.rank(text, exclude, query)
+        understood = understood or self.reader.read(query.prepared)
+        ranked = self.rank(text, exclude, query, understood)
         matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = query.prepared
@@ -179,7 +177,12 @@ class Engine:
         top = matches[0]
         suggestions = self._related(top, matches)
         if top.kind == "faq":
-            body = self.render.faq(top)
+            sense = self.entry_sense[top.id]
+            sure = confidence >= SURE_THRESHOLD
+            verdict = "" if sure and self.reader.same_question(understood, sense) else self.reader.verdict(top.text)
+            body = self.render.faq(top, verdict)
+            if sure and (verdict or self.reader.other_side(understood, sense)):  # say which question this answers
+                body = self.render.answering(top) + "\n\n" + body
         elif top.kind == "policy":
             body = self.render.policy(self.kb.policies[top.id])
         else:
@@ -205,6 +208,7 @@ class Engine:
                 chosen.append(match)
                 seen |= keys
         return chosen
+
     def _match(self, cand: Candidate) -> Match:
         score = round(cand.score, 4)
         if cand.kind == "faq":
@@ -213,15 +217,10 @@ class Engine:
         if cand.kind == "policy":
             row = self.kb.policies[cand.ref]
             return Match("policy", str(row["number"]), row["title"], row["summary"], score, [])
-        return self.article_match(self.kb.articles[cand.ref], score)
+        return article_match(self.kb.articles[cand.ref], score)
 
     def article_match(self, row: dict, score: float) -> Match:
-        source = {"law": row["law"], "article": row["number"]}
-        if row["suffix"]:
-            source["suffix"] = row["suffix"]
-        kind = "article" if row["official"] else "digest"
-        title = f"《{row['law']}》{row['label']}" + (f" {row['title']}" if row["title"] else "")
-        return Match(kind, row["key"], title, row["text"] if row["official"] else row["digest"], score, [source])
+        return article_match(row, score)
 
     def _related(self, top: Match, matches: list[Match]) -> list[Match]:
         """Two or three other questions worth offering next to the answer."""

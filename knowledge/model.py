@@ -170,13 +170,3 @@ class TriggerIndex:
 class SynonymRule:
     triggers: list[Trigger]
     add: list[str]
-
-
-@dataclass
-class EmergencyRule:
-    id: str
-    label: str
-    triggers: list[Trigger]
-    unless: list[Trigger]
-    hotlines: list[str]
-    advice: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from knowledge.answer import Answer, Match
-from knowledge.model import EmergencyRule
 from knowledge.numerals import int_to_cn
 
 
@@ -28,8 +27,10 @@ class Renderer:
             lines.append(self._m("basis_line", law=s["law"], label=label, version=self.version(s["law"])))
         return "\n".join(lines)
 
-    def faq(self, match: Match) -> str:
-        return f"{match.text}\n\n{self.basis(match.sources)}"
+    def faq(self, match: Match, drop: str = "") -> str:
+        """A curated answer and its legal basis; `drop` is an opening verdict that answers another question."""
+        text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
+        return f"{text}\n\n{self.basis(match.sources)}"
 
     def articles(self, matches: list[Match]) -> str:
         blocks = []
@@ -73,17 +74,44 @@ class Renderer:
     def offtopic(self) -> str:
         return self._m("offtopic")
 
-    def with_emergency(self, answer: Answer, alerts: list[EmergencyRule], contacts: list[dict]) -> Answer:
-        """Put 110 and the right hotlines before anything else the answer says."""
+    def answering(self, top: Match) -> str:
+        """Say which question the curated answer below answers, when it is not quite the one asked."""
+        return self._m("answering_other", title=top.title)
+
+    def intent(self, intent: str, contacts: list[dict]) -> str:
+        """The reply to a request that is not a legal question; channels add the flow's button."""
+        if intent != "hotline":
+            return self._m(f"intent_{intent}")
+        lines = [self._m("intent_hotline")]
+        lines += [self._m("intent_hotline_line", number=c["number"], name=c["name"]) for c in contacts]
+        return "\n".join(lines)
+
+    def emergency(self, answer: Answer, alerts: list, writer: str, contacts: list[dict]) -> Answer:
+        """Crisis help only: 110 and the right hotlines, advice for whoever writes; the law waits behind a button."""
+        writer = writer if writer in ("child", "parent", "witness") else "other"
         by_number = {c["number"]: c for c in contacts}
-        numbers = list(dict.fromkeys(n for rule in alerts for n in rule.hotlines))
-        lines = [self._m("emergency_header")]
-        for number in numbers:
-            contact = by_number.get(number)
-            if contact:
-                lines.append(self._m("emergency_hotline", number=number, name=contact["name"], when=contact["when"]))
-        lines += [rule.advice for rule in alerts]
-        body = answer.answer if answer.answered else ""
-        text = "\n".join(lines) + (f"\n\n{body}" if body else "")
-        return replace(answer, emergency=True, answer=text,
-                       status=answer.status if answer.answered else "emergency")
+        numbers = list(dict.fromkeys(n for rule in alerts for n in rule.hotlines if n in by_number))
+        lines = [self._m(f"emergency_header_{writer}")]
+        lines += [self._m("emergency_hotline", number=n, name=by_number[n]["name"]) for n in numbers]
+        lines += list(dict.fromkeys(rule.advice[writer] for rule in alerts))
+        lines.append(self._m("emergency_more"))
+        return replace(answer, emergency=True, answer="\n".join(lines), status="emergency", suggestions=[],
+                       calls=numbers)
+
+    def for_writer(self, answer: Answer, understood, mentioned: list, contacts: list[dict]) -> Answer:
+        """A child is spoken to as 你; where a child's safety comes up, a calm line of whom to call ends the answer."""
+        child = understood.writer == "child"
+        text = answer.answer
+        numbers = list(dict.fromkeys(n for rule in mentioned for n in rule.calm))
+        if child and understood.side == "victim" and "12355" not in numbers:
+            numbers.append("12355")
+        by_number = {c["number"]: c for c in contacts}
+        numbers = [n for n in numbers if n in by_number]
+        if mentioned or numbers:
+            others = "、".join(f"{n}（{by_number[n]['name']}）" for n in numbers)
+            key = "calm_line_child" if child else "calm_line"
+            text += "\n\n" + self._m(key, others=others) if others else "\n\n" + self._m(key + "_110")
+        if child:
+            text = text.replace("您", "你")
+        calls = (["110"] if mentioned else []) + numbers
+        return replace(answer, answer=text, calls=calls)

@@ -140,7 +140,7 @@ def take_inbox(request: web.Request) -> list[dict]:
 
 def to_json(request: web.Request, reply: Reply) -> dict:
     """A reply for the page; an attachment becomes a short-lived link."""
-    data = {"text": reply.text, "edit": reply.edit, "error": reply.error, "attachment": None,
+    data = {"text": reply.text, "edit": reply.edit, "error": reply.error, "attachment": None, "calls": reply.calls,
             "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons]}
     if reply.attachment:
         key = request.app[FILES].put(request[USER], reply.attachment)

@@ -42,6 +42,16 @@
   function bubble(reply, kind) {
     const item = element("div", "msg " + kind + (reply.error ? " error" : ""));
     item.append(element("div", "text", reply.text));
+    if ((reply.calls || []).length) {
+      const line = element("div", "calls");
+      for (const number of reply.calls) {
+        if (!/^[0-9]{3,11}$/.test(number)) continue;
+        const link = element("a", "call", "\u{1F4DE} " + number);
+        link.href = "tel:" + number;
+        line.append(link);
+      }
+      item.append(line);
+    }
     const file = reply.attachment;
     if (file && file.url.startsWith("/api/attachment/")) {
       const link = element("a", "file", "\u{1F4C5} " + wording.file + file.filename);

@@ -1,0 +1,46 @@
+"""Requests that are not legal questions (hotlines, my sign-ups, lectures, school booking, privacy), in everyday words."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.model import Trigger
+from knowledge.understand import Understanding
+from knowledge.yamlfile import ContentError, load_yaml, require
+
+COMMANDS = ("hotline", "my", "lectures", "book", "privacy")
+
+
+@dataclass
+class Intent:
+    id: str
+    command: str          # the flow's command, which every channel offers as a button
+    when: list[Trigger]
+
+
+class IntentReader:
+    def __init__(self, intents: list[Intent]):
+        self.intents = intents
+
+    def match(self, text: str, understood: Understanding) -> Intent | None:
+        """The request a message makes, or None when it asks about the law (then the law answers)."""
+        if understood.legal:
+            return None
+        return next((i for i in self.intents if any(t.fires(text) for t in i.when)), None)
+
+
+def load_intents(root: Path) -> list[Intent]:
+    path = root / "intents.yaml"
+    data = load_yaml(path)
+    intents = []
+    for item in require(path, data, "intents", list):
+        intent_id = require(path, item, "id", str)
+        command = require(path, item, "command", str, intent_id)
+        if command not in COMMANDS:
+            raise ContentError(path, f"command 只能是：{'、'.join(COMMANDS)}", item.line, intent_id)
+        try:
+            when = [Trigger.parse(str(x)) for x in require(path, item, "when", list, intent_id)]
+        except ValueError as exc:
+            raise ContentError(path, str(exc), item.line, intent_id) from exc
+        intents.append(Intent(intent_id, command, when))
+    return intents
