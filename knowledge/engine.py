@@ -37,6 +37,7 @@ LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question n
 POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
 MISFIT_WEIGHT = 0.25      # share of a FAQ entry's score lost when it answers another question or the other side
+HARM_MISFIT = 0.5         # misfit of an entry that never talks about the harm the question describes
 TOP_MATCHES = 5
 LONG_QUESTION = 40        # characters from which a question probably asks more than one thing
 ALSO_THRESHOLD = 0.35     # how well another curated answer must fit to be offered as "also relevant"
@@ -57,6 +58,8 @@ class Engine:
         self.lookup = Lookup(kb, self.render, statutes_db)
         self.refs = self.lookup.refs
         self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
+        self.entry_harms = {fid: self._harms(" ".join([row["question"], *row["paraphrases"]]))
+                            for fid, row in kb.faq.items()}
 
     @classmethod
     def open(cls, settings: KnowledgeSettings) -> "Engine":
@@ -104,11 +107,17 @@ class Engine:
             result = self.render.for_writer(result, understood, danger.mentioned, self.kb.contacts)
         return result
 
+    def _harms(self, text: str) -> frozenset[str]:
+        """The kinds of harm a text talks about (violence, sexual abuse, self-harm …), from the danger rules."""
+        return frozenset(rule.id for rule in self.danger.rules if rule.mentioned(self.segmenter.prepare(text)))
+
     def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
              understood: Understanding | None = None) -> list[Candidate]:
-        """Candidates best first: entries that answer the question asked, from its side, and curated answers first."""
+        """Candidates best first: entries that answer the question asked, from its side, about the same harm,
+        and curated answers first."""
         query = query or self.ranker.query(text)
         understood = understood or self.reader.read(query.prepared)
+        harms = self._harms(query.prepared)
         ranked = self.ranker.rank(query, exclude)
         if not ranked:
             return ranked
@@ -117,7 +126,10 @@ class Engine:
             if named and any(s["law"] in named for s in self._sources(cand)):
                 cand.score += LAW_MENTION_BOOST  # the user named a law: its articles fit better
             if cand.kind == "faq":
-                cand.score *= 1 - MISFIT_WEIGHT * self.reader.conflict(understood, self.entry_sense[cand.ref])
+                misfit = self.reader.conflict(understood, self.entry_sense[cand.ref])
+                if harms and not harms & self.entry_harms[cand.ref]:
+                    misfit = min(1.0, misfit + HARM_MISFIT)
+                cand.score *= 1 - MISFIT_WEIGHT * misfit
         ranked.sort(key=lambda c: c.score, reverse=True)
         prepared = query.prepared
         if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers

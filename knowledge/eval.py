@@ -14,7 +14,13 @@ from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
 FLOORS = {"article@1": 85, "article@3": 95, "lookup@1": 100, "fact": 100, "emergency": 100,
-          "refuses-off-topic": 100, "policy": 100}
+          "refuses-off-topic": 100, "policy": 100, "no-false-alarm": 98}
+REAL_FLOORS = {"article@1": 70, "article@3": 85, "no-false-alarm": 98}  # real questions (real-*.jsonl)
+
+
+def floors_for(path: Path) -> dict[str, float]:
+    """The issue's floors for a question set: real questions have their own."""
+    return dict(REAL_FLOORS if path.name.startswith("real") else FLOORS)
 
 
 def _sources(match: dict) -> set[tuple[str, int]]:
@@ -31,6 +37,10 @@ def score(questions: list[dict], predictions: list[dict], verbose: bool = False)
 
     for q, p in zip(questions, predictions):
         ms, kind, answered = p.get("matches") or [], q["kind"], p.get("answered", True)
+        if kind != "emergency" and not q.get("may_alarm"):  # crisis replies are for danger now only
+            add("no-false-alarm", p.get("emergency") is not True)
+            if verbose and p.get("emergency") is True:
+                print(f"ALARM {q['id']} {q['q']} got an emergency reply")
         if kind in ("article", "lookup"):
             gold = {(g["law"], g["article"]) for g in q["gold"]}
             top1 = bool(ms) and bool(_sources(ms[0]) & gold) and answered
@@ -62,6 +72,21 @@ def score(questions: list[dict], predictions: list[dict], verbose: bool = False)
     return {k: (v[0], v[1]) for k, v in totals.items()}
 
 
+def held_out(engine: Engine) -> tuple[int, int, int]:
+    """(hits@1, hits@3, total): leave each of the first two paraphrases of every FAQ entry out of the index and ask
+    it; a hit rests on the entry's main articles. A probe of unseen wording, independent of any question set."""
+    top1 = top3 = total = 0
+    for row in engine.kb.faq.values():
+        gold = {(s["law"], s["article"]) for s in row["sources"][:2]}
+        for paraphrase in row["paraphrases"][:2]:
+            answer = engine._search(paraphrase, paraphrase, exclude=paraphrase)
+            cited = [{(s["law"], s["article"]) for s in m.sources} for m in answer.matches]
+            top1 += bool(answer.answered and cited and cited[0] & gold)
+            top3 += bool(answer.answered and any(c & gold for c in cited[:3]))
+            total += 1
+    return top1, top3, total
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path)
@@ -72,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine.open(KnowledgeSettings.from_env())
     predictions = [engine.answer(q["q"]).as_json() for q in questions]
     totals = score(questions, predictions, args.verbose)
-    floors = dict(FLOORS)
+    floors = floors_for(args.questions)
     floors.update({k: float(v) for k, v in (f.split("=") for f in args.floor)})
     short = []
     for key in sorted(totals):
