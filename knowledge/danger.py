@@ -48,7 +48,7 @@ class DangerDetector:
 
     def detect(self, text: str, understood: Understanding) -> Danger:
         """`text` is the prepared question (simplified, lower case, Arabic digits)."""
-        about_law = (understood.legal or understood.past) and not understood.ongoing
+        about_law = (understood.legal or understood.seeking or understood.past) and not understood.ongoing
         alerts, mentioned = [], []
         for rule in self.rules:
             if not rule.mentioned(text):

@@ -92,7 +92,8 @@ class Engine:
         understood = self.reader.read(prepared)
         danger = self.danger.detect(prepared, understood)
         refs = self.refs.find(text)
-        intent = None if refs or legal_only or danger.now else self.intents.match(prepared, understood)
+        harm = bool(danger.alerts or danger.mentioned)
+        intent = None if refs or legal_only else self.intents.match(prepared, understood, harm)
         if refs:
             result = self.lookup.answer(question, refs)
         elif intent:

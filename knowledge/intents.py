@@ -9,6 +9,7 @@ from knowledge.understand import Understanding
 from knowledge.yamlfile import ContentError, load_yaml, require
 
 COMMANDS = ("hotline", "my", "lectures", "book", "privacy")
+LEGAL_ASKS = {"refund", "punishment", "liability", "procedure"}  # questions the law answers, not a flow
 
 
 @dataclass
@@ -16,17 +17,20 @@ class Intent:
     id: str
     command: str          # the flow's command, which every channel offers as a button
     when: list[Trigger]
+    unless: list[Trigger]
+    unless_harm: bool = False  # a message telling of a harm gets the law instead (「孩子被打了找谁」)
 
 
 class IntentReader:
     def __init__(self, intents: list[Intent]):
         self.intents = intents
 
-    def match(self, text: str, understood: Understanding) -> Intent | None:
-        """The request a message makes, or None when it asks about the law (then the law answers)."""
-        if understood.legal:
+    def match(self, text: str, understood: Understanding, harm: bool = False) -> Intent | None:
+        """The request a message makes, or None when it asks about the law or tells of a harm (the law answers)."""
+        if set(understood.asks) & LEGAL_ASKS:
             return None
-        return next((i for i in self.intents if any(t.fires(text) for t in i.when)), None)
+        return next((i for i in self.intents if any(t.fires(text) for t in i.when)
+                     and not any(t.fires(text) for t in i.unless) and not (harm and i.unless_harm)), None)
 
 
 def load_intents(root: Path) -> list[Intent]:
@@ -40,7 +44,8 @@ def load_intents(root: Path) -> list[Intent]:
             raise ContentError(path, f"command 只能是：{'、'.join(COMMANDS)}", item.line, intent_id)
         try:
             when = [Trigger.parse(str(x)) for x in require(path, item, "when", list, intent_id)]
+            unless = [Trigger.parse(str(x)) for x in item.get("unless") or []]
         except ValueError as exc:
             raise ContentError(path, str(exc), item.line, intent_id) from exc
-        intents.append(Intent(intent_id, command, when))
+        intents.append(Intent(intent_id, command, when, unless, bool(item.get("unless_harm"))))
     return intents

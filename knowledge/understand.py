@@ -27,6 +27,7 @@ class Understanding:
     ongoing: bool = False        # …and says it goes on (正在, 天天, 今晚): legal wording never silences help
     past: bool = False
     legal: bool = False          # it asks about law, punishment, liability or procedure
+    seeking: bool = False        # it asks where to get help or who handles it
 
     @property
     def ask(self) -> str:
@@ -45,6 +46,7 @@ class Reader:
     ongoing: list[Trigger]
     past: list[Trigger]
     legal: list[Trigger]
+    seeking: list[Trigger]
     verdicts: frozenset[str] = field(default_factory=frozenset)
     child_age_below: int = 18
 
@@ -59,7 +61,8 @@ class Reader:
             writer = "child"
         return Understanding(asks=asks, side=sides[0] if len(sides) == 1 else "", writer=writer, ages=ages,
                              now=_any(self.now, prepared), ongoing=_any(self.ongoing, prepared),
-                             past=_any(self.past, prepared), legal=_any(self.legal, prepared))
+                             past=_any(self.past, prepared), legal=_any(self.legal, prepared),
+                             seeking=_any(self.seeking, prepared))
 
     def verdict(self, answer: str) -> str:
         """The verdict an answer opens with (「不可以。」), or '' when it opens otherwise."""
@@ -111,7 +114,7 @@ def load_reader(root: Path) -> Reader:
 
     verdicts = require(path, data, "verdicts", list)
     return Reader(asks=table("asks"), sides=table("sides"), writers=table("writers"), now=rules("now"),
-                  ongoing=rules("ongoing"), past=rules("past"), legal=rules("legal"),
+                  ongoing=rules("ongoing"), past=rules("past"), legal=rules("legal"), seeking=rules("seeking"),
                   verdicts=frozenset(str(v).strip() for v in verdicts),
                   child_age_below=int(data.get("child_age_below") or 18))
 
