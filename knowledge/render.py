@@ -107,6 +107,8 @@ class Renderer:
             numbers.append("12355")
         by_number = {c["number"]: c for c in contacts}
         numbers = [n for n in numbers if n in by_number]
+        if understood.side == "offender":  # the family of someone who did harm needs the law, not hotlines
+            mentioned, numbers = [], []
         if mentioned or numbers:
             others = "、".join(f"{n}（{by_number[n]['name']}）" for n in numbers)
             key = "calm_line_child" if child else "calm_line"
