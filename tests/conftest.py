@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.config import REPO, KnowledgeSettings
+from knowledge.config import KnowledgeSettings
+from runtime.settings import REPO
 
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"

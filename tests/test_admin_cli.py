@@ -4,7 +4,7 @@ import sqlite3
 import subprocess
 import sys
 
-from knowledge.config import REPO
+from runtime.settings import REPO
 
 
 def admin(data_dir, *args):

@@ -10,7 +10,7 @@ from chat.context import SHANGHAI
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Event
-from knowledge.config import REPO
+from runtime.settings import REPO
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
 ADMIN = "tg:9"

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from chat.texts import Texts
-from handlers.ratelimit import SlidingWindow, Verdict
 from knowledge.content import load_messages
+from runtime.ratelimit import SlidingWindow, Verdict
 from web.sessions import COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, USER, new_token, user_key, well_formed
 from web.settings import WebSettings
 
