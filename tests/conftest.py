@@ -34,6 +34,16 @@ def engine(kb_settings):
 
 
 @pytest.fixture
+def bot(engine, tmp_path):
+    """An Assistant over the shared engine with fresh chat and booking databases (see tests/chat_fixtures.py)."""
+    from tests.chat_fixtures import make_assistant
+
+    assistant = make_assistant(engine, tmp_path)
+    yield assistant
+    assistant.close()
+
+
+@pytest.fixture
 def tmp_content(tmp_path) -> Path:
     """A private copy of content/ that a test may break."""
     target = tmp_path / "content"

@@ -23,7 +23,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from runtime.settings import REPO
-from tests.test_chat_flows import ADMIN, NOW, make_assistant
+from tests.chat_fixtures import ADMIN, NOW, make_assistant
 from web.app import build_web_app
 from web.settings import WebSettings
 
