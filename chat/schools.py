@@ -28,6 +28,7 @@ class SchoolFlow(FormFlow):
     """/book for school staff; office staff are told and decide in chat/staff.py."""
 
     name = "sch"
+    commands = ("book",)
 
     def __init__(self, ctx: FlowContext, gate):
         super().__init__(ctx)
@@ -68,6 +69,10 @@ class SchoolFlow(FormFlow):
         first, _ = window(self.ctx.now().date())
         days = (first + timedelta(days=n) for n in range(14))
         return [(date_label(d), d.isoformat()) for d in days if d.weekday() < 5][:6]
+
+    def on_command(self, event: Event) -> list[Reply]:
+        self.state.clear(event.user)  # /book starts afresh
+        return self.start(event)
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         if not self.gate.has_consent(event.user):

@@ -95,6 +95,9 @@ class StaffFlow:
     directly, so callback data stays this flow's private wire format."""
 
     name = "adm"
+    commands = ("pending", "sessions", "stats", "unanswered", "export")
+    buttons = ("adm",)
+    public = False
 
     def __init__(self, ctx: FlowContext, session_form: SessionForm):
         self.ctx, self.texts, self.session_form = ctx, ctx.texts, session_form
@@ -106,7 +109,7 @@ class StaffFlow:
         return self.pending(event)
 
     # ---- commands -------------------------------------------------------------------------------
-    def command(self, event: Event) -> list[Reply]:
+    def on_command(self, event: Event) -> list[Reply]:
         """Route /pending /sessions /stats /unanswered /export."""
         if not event.is_admin:
             return self.refuse()
