@@ -10,7 +10,6 @@ from booking.dates import label as date_label
 from booking.phones import display_phone
 from chat.context import SHANGHAI, FlowContext, when_text
 from chat.forms import Field, FormFlow
-from chat.lectures import promoted_notice
 from chat.schools import summary
 from chat.types import Attachment, Button, Event, Reply, button_parts
 
@@ -279,5 +278,3 @@ class StaffFlow:
                                                            when=when_text(session.starts_at), reason="")))
         return [Reply(self.texts("session_cancelled", id=session_id, count=len(affected)))]
 
-
-__all__ = ["SessionForm", "StaffFlow", "promoted_notice"]
