@@ -13,7 +13,8 @@ import json
 import logging
 import sys
 
-from knowledge.config import REPO, KnowledgeSettings
+from knowledge.config import KnowledgeSettings
+from runtime.settings import REPO
 
 logger = logging.getLogger("bot")
 
@@ -67,7 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from chat import console
     from chat.assistant import Assistant
-    from handlers.settings import SettingsError, TelegramSettings
+    from handlers.settings import TelegramSettings
+    from runtime.settings import SettingsError
 
     settings = KnowledgeSettings.from_env()
     retention = retention_days()
@@ -95,14 +97,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the same assistant as a mobile web page (works in WeChat's built-in browser)."""
     from chat.assistant import Assistant
-    from handlers.settings import SettingsError as TelegramSettingsError
     from handlers.settings import admin_keys_from_env
-    from web.app import SettingsError, WebSettings, run_web
+    from runtime.settings import SettingsError
+    from web.app import WebSettings, run_web
 
     try:
         web_settings = WebSettings.from_env()
         admins = admin_keys_from_env()
-    except (SettingsError, TelegramSettingsError) as exc:
+    except SettingsError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
@@ -113,10 +115,10 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def retention_days() -> int:
     """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
-    from knowledge.config import SettingsError, environment, integer_setting
+    from runtime.settings import SettingsError, retention_days as setting
 
     try:
-        return integer_setting(environment(), "DATA_RETENTION_DAYS", 90, 1, 3650)
+        return setting()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
 

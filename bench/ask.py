@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from knowledge.build import build
-from knowledge.config import REPO, KnowledgeSettings
+from knowledge.config import KnowledgeSettings
+from runtime.settings import REPO
 from knowledge.engine import Engine
 from knowledge.eval import score
 

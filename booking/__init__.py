@@ -1,5 +1,5 @@
 """Booking domain for lecture sign-ups and school bookings; knows nothing of Telegram."""
-from .catalog import Catalog, Program
+from .catalog import Catalog
 from .desk import BookingDesk
 from .errors import AlreadyDecided, BookingError, NotFound, ValidationError
 from .export import registrations_csv, school_bookings_csv
@@ -13,7 +13,7 @@ from .validation import validate_field, validate_request
 
 __all__ = [
     "AlreadyDecided", "AuditEntry", "BookingDesk", "BookingError", "BookingRequest", "BookingStore",
-    "Catalog", "Lectures", "NotFound", "Privacy", "Program", "Purged", "Registration", "SchoolBooking",
+    "Catalog", "Lectures", "NotFound", "Privacy", "Purged", "Registration", "SchoolBooking",
     "Schools", "Session", "ValidationError", "booking_ics", "registrations_csv", "school_bookings_csv",
     "session_ics", "validate_field", "validate_request",
 ]

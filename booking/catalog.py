@@ -1,4 +1,4 @@
-"""The lecture programs and Pudong streets the booking rules check against, read from content/."""
+"""The lecture programs and Pudong streets the booking rules check against, read from content/ by its one loader."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from knowledge.content import load_programs, load_streets
+from knowledge.model import Program
 
 from .errors import ValidationError
 
@@ -14,22 +15,6 @@ DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 _STREET_SUFFIX = re.compile(r"(新村街道|路街道|街道|新城镇|新镇|镇)$")
 _AREA_PREFIX = re.compile(r"^(上海市|上海)?(浦东新区|浦东)?")
-
-
-@dataclass(frozen=True)
-class Program:
-    """One lecture program from lectures.yaml."""
-
-    id: str
-    title: str
-    kind: str  # "school" or "public"
-    audience: tuple[str, ...] = ()
-    duration_minutes: int = 45
-    topics: tuple[str, ...] = ()
-    delivered_by: str = ""
-    units: tuple[str, ...] = ()
-    description: str = ""
-    grades: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,28 +27,10 @@ class Catalog:
 
     @classmethod
     def load(cls, content_dir: Path | str = DEFAULT_CONTENT_DIR) -> "Catalog":
-        """Read lectures.yaml and streets.yaml, failing with the file name if they are malformed."""
+        """Read lectures.yaml and streets.yaml with the content loader; a ContentError names file, line and entry."""
         content_dir = Path(content_dir)
-        lectures = _read(content_dir / "lectures.yaml", "programs")
-        streets = _read(content_dir / "streets.yaml", "streets")
-        programs = {}
-        for item in lectures:
-            try:
-                program = Program(
-                    id=str(item["id"]), title=str(item["title"]), kind=str(item["kind"]),
-                    audience=tuple(item.get("audience") or ()),
-                    duration_minutes=int(item.get("duration_minutes") or 45),
-                    topics=tuple(item.get("topics") or ()), delivered_by=str(item.get("delivered_by") or ""),
-                    units=tuple(item.get("units") or ()), description=str(item.get("description") or ""),
-                    grades=str(item.get("grades") or ""),
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"{content_dir / 'lectures.yaml'}: bad program entry {item!r}: {exc}") from exc
-            if program.kind not in ("school", "public"):
-                raise ValueError(f"{content_dir / 'lectures.yaml'}: program {program.id} has kind {program.kind!r}")
-            programs[program.id] = program
-        names = tuple(str(s["name"]) if isinstance(s, dict) else str(s) for s in streets)
-        return cls(programs=programs, streets=names, source=content_dir)
+        return cls(programs={p.id: p for p in load_programs(content_dir)}, streets=tuple(load_streets(content_dir)),
+                   source=content_dir)
 
     @classmethod
     def default(cls) -> "Catalog":
@@ -103,17 +70,6 @@ class Catalog:
         raise ValidationError(
             f"「{raw.strip()}」不是浦东新区的街道或镇。请填写浦东新区36个街道/镇之一，例如：川沙新镇、陆家嘴街道、张江镇。",
             "street")
-
-
-def _read(path: Path, key: str) -> list:
-    """Load one YAML file and return its list under key."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot load: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        raise ValueError(f"{path}: expected a top-level '{key}:' list")
-    return data[key]
 
 
 @lru_cache(maxsize=1)

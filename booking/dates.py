@@ -96,11 +96,6 @@ def parse_dates(raw: str, today: date, limit: int = MAX_PREFERRED) -> list[date]
     return days
 
 
-def parse_date(raw: str, today: date) -> date:
-    """Parse exactly one date and check it against the booking window."""
-    return parse_dates(raw, today, limit=1)[0]
-
-
 def _number(text: str) -> int:
     """'12' or '十二' → 12."""
     if text.isdigit():

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from .catalog import Program
+from knowledge.model import Program
+
 from .clock import SHANGHAI, aware
 from .errors import BookingError
 from .models import APPROVED, CANCELLED, WITHDRAWN, Registration, SchoolBooking, Session

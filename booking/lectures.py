@@ -5,6 +5,8 @@ import logging
 import sqlite3
 from datetime import datetime, timedelta
 
+from knowledge.model import Program
+
 from .catalog import Catalog
 from .clock import aware, human, now_or, to_db
 from .errors import BookingError, NotFound
@@ -33,9 +35,7 @@ class Lectures:
         """Check and store a new session, open for sign-up until its deadline."""
         now = now_or(now)
         starts_at, ends_at, deadline = aware(starts_at), aware(ends_at), aware(deadline)
-        program = self.catalog.program(program_id)
-        if program is None:
-            raise BookingError(f"未找到讲座项目「{program_id}」，请从 lectures.yaml 中的项目里选择。")
+        program = self.session_program(program_id)
         if ends_at <= starts_at:
             raise BookingError("结束时间必须晚于开始时间。")
         if starts_at <= now:
@@ -62,6 +62,15 @@ class Lectures:
             session = tx.session(session_id)
         logger.info("session %s (%s) created by %s", session.id, program.id, created_by)
         return session
+
+    def session_program(self, program_id: str) -> Program:
+        """The programme a public session may be created for: only public ones (schools book the others)."""
+        program = self.catalog.program(program_id)
+        if program is None:
+            raise BookingError(f"未找到讲座项目「{program_id}」，请从 lectures.yaml 中的项目里选择。")
+        if program.kind != "public":
+            raise BookingError(f"「{program.title}」是供学校预约的课程，不开放公开报名场次，请选择公开讲座项目。")
+        return program
 
     def get_session(self, session_id: int) -> Session:
         """One session with its live seat count, or NotFound."""

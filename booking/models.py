@@ -17,7 +17,6 @@ OPEN, CLOSED = "open", "closed"
 SESSION_LABELS = {OPEN: "报名中", CLOSED: "已停止报名", CANCELLED: "已取消"}
 
 PENDING, APPROVED, PROPOSED, DECLINED, WITHDRAWN = "待审核", "已确认", "已改期待确认", "已婉拒", "已取消"
-SCHOOL_STATUSES = (PENDING, APPROVED, PROPOSED, DECLINED, WITHDRAWN)
 ACTIONS = ("approve", "propose", "decline")
 
 

@@ -1,20 +1,17 @@
-"""SQLite storage for bookings: connection, recorded migrations, transactions and every SQL statement."""
+"""SQLite storage for bookings: its migrations and every SQL statement (opened the way runtime.database opens)."""
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sqlite3
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from runtime.database import Database, Migration
+
 from .models import AuditEntry, Registration, SchoolBooking, Session
 
-logger = logging.getLogger(__name__)
-
-MIGRATIONS: list[tuple[str, list[str]]] = [
+MIGRATIONS: list[Migration] = [
     ("0001_initial", [
         """CREATE TABLE sessions (
             id INTEGER PRIMARY KEY,
@@ -76,32 +73,17 @@ _SESSION_SELECT = """
     FROM sessions s"""
 
 
-def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
-    return {col[0]: value for col, value in zip(cursor.description, row)}
-
-
 class BookingStore:
-    """One SQLite connection (WAL, busy timeout); open one per thread or process, or share one."""
+    """The bookings database (runtime.database: WAL, busy timeout, recorded migrations); open one per thread or
+    process, or share one. Every SQL statement is a named query of Tx."""
 
     def __init__(self, path: Path | str, *, timeout: float = 30.0):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        if not hasattr(os, "getuid") or os.stat(self.path).st_uid == os.getuid():
-            os.chmod(self.path, 0o600)
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = _dict_row
-        self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        self.db = Database(path, MIGRATIONS, name="booking", timeout=timeout)
+        self.path = self.db.path
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        self.db.close()
 
     def __enter__(self) -> "BookingStore":
         return self
@@ -112,58 +94,26 @@ class BookingStore:
     @contextmanager
     def write(self) -> Iterator["Tx"]:
         """One atomic write: BEGIN IMMEDIATE takes the write lock before any check is read."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield Tx(self._conn)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self.db.write() as conn:
+            yield Tx(conn)
 
     @contextmanager
     def read(self) -> Iterator["Tx"]:
         """A consistent read snapshot."""
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                yield Tx(self._conn)
-            finally:
-                self._conn.execute("COMMIT")
+        with self.db.read() as conn:
+            yield Tx(conn)
 
     def applied_migrations(self) -> list[str]:
         """Names of the migrations recorded in _migrations, oldest first."""
-        with self._lock:
-            return [r["name"] for r in self._conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+        return self.db.applied_migrations()
 
     def audit_log(self, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
         """Latest staff actions, newest first, optionally for one target (e.g. PD-2026-0001)."""
         sql, args = "SELECT * FROM audit", []
         if target is not None:
             sql, args = sql + " WHERE target = ?", [target]
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
-        return [AuditEntry.from_row(r) for r in rows]
-
-    def _migrate(self) -> None:
-        """Apply the named migrations not yet recorded, each inside the write lock."""
-        wanted = [name for name, _ in MIGRATIONS]
-        with self._lock:
-            exists = self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
-            if exists and self.applied_migrations() == wanted:
-                return
-            with self.write() as tx:
-                tx.conn.execute("""CREATE TABLE IF NOT EXISTS _migrations (
-                                   name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)""")
-                done = {r["name"] for r in tx.conn.execute("SELECT name FROM _migrations")}
-                for name, statements in MIGRATIONS:
-                    if name in done:
-                        continue
-                    for statement in statements:
-                        tx.conn.execute(statement)
-                    tx.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
-                    logger.info("applied booking migration %s to %s", name, self.path)
+        with self.read() as tx:
+            return [AuditEntry.from_row(r) for r in tx._all(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])]
 
 
 class Tx:

@@ -59,22 +59,28 @@ def backup(data_dir: Path, target_dir: Path) -> list[Path]:
 
 
 def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) -> int:
-    """Carry out one staff action; the actor recorded in the audit log is cli:<login name>."""
+    """Carry out one staff action; the actor recorded in the audit log is cli:<login name>.
+
+    It calls the staff operations the chat flows call (never their button data), so users are told the same."""
     actor = f"cli:{getpass.getuser()}"
-    act = lambda **kw: assistant.handle(Event(user=actor, is_admin=True, **kw))
-    a, rest = args.action, args.args
+    staff, a, rest = assistant.staff, args.action, args.args
+    event = Event(user=actor, command=a, is_admin=True)
+    reports = {"pending": staff.pending, "sessions": staff.sessions, "stats": staff.stats,
+               "unanswered": staff.unanswered, "export": staff.export}
     try:
-        if a in ("pending", "sessions", "stats", "unanswered", "export"):
-            replies = act(command=a)
+        if a in reports:
+            replies = reports[a](event)
         elif a == "approve" and rest:
-            replies = act(button=f"adm:approve:{rest[0]}")
-        elif a in ("propose", "decline") and len(rest) >= 2:
-            act(button=f"adm:{a}:{rest[0]}")
-            replies = act(text=" ".join(rest[1:]))
-        elif a in ("attendees", "close") and rest:
-            replies = act(button=f"adm:{'att' if a == 'attendees' else 'close'}:{rest[0]}")
-        elif a == "cancel" and rest:
-            replies = act(button=f"adm:dropok:{rest[0]}")
+            replies = staff.approve(actor, rest[0])
+        elif a == "propose" and len(rest) >= 2:
+            replies = staff.propose(actor, rest[0], " ".join(rest[1:]))
+        elif a == "decline" and len(rest) >= 2:
+            replies = staff.decline(actor, rest[0], " ".join(rest[1:]))
+        elif a in ("attendees", "close", "cancel") and rest and rest[0].isdigit():
+            session_id = int(rest[0])
+            replies = (staff.attendees(session_id) if a == "attendees" else
+                       staff.close_session(actor, session_id) if a == "close" else
+                       staff.cancel_session(actor, session_id))
         elif a == "session-create":
             replies = _create_session(assistant, actor, args)
         elif a == "backup":
@@ -108,7 +114,7 @@ def _create_session(assistant: "Assistant", actor: str, args: argparse.Namespace
         if field.name == "program_id":
             if assistant.desk.catalog.program(args.program) is None:
                 raise BookingError("请用 --program 指定 lectures.yaml 里的项目编号，例如 family-education。")
-            values["program_id"] = args.program
+            values["program_id"] = assistant.desk.lectures.session_program(args.program).id  # public ones only
             continue
         values[field.name] = field.parse(str(raw[field.name]), values)
     return form.submit(Event(user=actor, is_admin=True), values)

@@ -9,7 +9,9 @@ from booking import BookingDesk, BookingError
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
 from chat.context import FlowContext, shanghai_now
+from chat.flow import Routes
 from chat.lectures import LectureFlow
+from chat.menu import AnswerFlow, MenuFlow
 from chat.privacy import PrivacyFlow
 from chat.schools import SchoolFlow
 from chat.staff import SessionForm, StaffFlow
@@ -20,14 +22,13 @@ from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
 logger = logging.getLogger(__name__)
-STAFF_COMMANDS = ("pending", "sessions", "stats", "unanswered", "export")
-PRIVATE_COMMANDS = ("lectures", "book", "my", "privacy", "forget", *STAFF_COMMANDS)
-PUBLIC_BUTTONS = ("menu", "art", "faq", "fb", "law", "top")
 
 
 class Assistant:
     """Transport-neutral bot: `handle(event)` returns the replies for the user who acted;
-    messages for other people (waitlist promotions, staff alerts, decisions) collect in the outbox."""
+    messages for other people (waitlist promotions, staff alerts, decisions) collect in the outbox.
+
+    Every command and button goes through one routing table (chat.flow.Routes) to a Flow."""
 
     def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
                  admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now):
@@ -35,13 +36,17 @@ class Assistant:
         self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days)
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
-        self.browse = BrowseFlow(engine, texts, self.laws)
+        self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
         self.privacy = PrivacyFlow(self.ctx, self._resume)
         self.lectures = LectureFlow(self.ctx, self.privacy)
         self.schools = SchoolFlow(self.ctx, self.privacy)
         self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
-        self.flows = {f.name: f for f in (self.privacy, self.lectures, self.schools, self.sessions, self.staff)}
+        self.menu = MenuFlow(state, texts, self.browse, lambda name: self.routes.holding(name), self._command)
+        self.answers = AnswerFlow(self.asking, texts)
+        self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,
+                              self.sessions, self.staff])
+        self.flows = self.routes.flows
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
@@ -75,9 +80,6 @@ class Assistant:
     def handle(self, event: Event) -> list[Reply]:
         """Every update from every channel comes through here; domain errors become replies."""
         try:
-            if event.public and (event.command in PRIVATE_COMMANDS or (
-                    event.button and event.button.split(":", 1)[0] not in PUBLIC_BUTTONS)):
-                return [Reply(self.texts("private_only"))]
             if event.public and event.text:  # never feed group chatter into a private form
                 return [self.asking.ask(event.text)]
             if event.command:
@@ -85,87 +87,34 @@ class Assistant:
             if event.button:
                 return self._button(event)
             current = self.state.get(event.user)
-            if current and current[0] in self.flows:
-                flow, step, data = current
-                return self.flows[flow].on_text(event, step, data)
+            flow = self.routes.holding(current.flow) if current else None
+            if flow is not None:
+                return flow.on_text(event, current.step, current.data)
             return [self.asking.ask(event.text)]
         except BookingError as error:
             return [Reply(str(error), error=True)]
 
     def main_menu(self) -> list[list[Button]]:
-        t = self.texts
-        return [[Button(t("btn_ask"), "menu:ask"), Button(t("btn_topics"), "menu:topics")],
-                [Button(t("btn_law"), "menu:law"), Button(t("btn_hotline"), "menu:hotline")],
-                [Button(t("btn_lectures"), "menu:lectures"), Button(t("btn_book"), "menu:book")]]
+        return self.menu.main_menu()
 
     def _resume(self, event: Event, target: str) -> list[Reply]:
         """Continue what the user was doing before the consent notice."""
         return self._button(Event(user=event.user, button=target, is_admin=event.is_admin))
 
     def _command(self, event: Event) -> list[Reply]:
-        name = event.command
-        simple: dict[str, Callable[[], list[Reply]]] = {
-            "help": lambda: [Reply(self.texts.help(event.is_admin))],
-            "topics": lambda: [self.browse.topic_menu()],
-            "hotline": lambda: [self.browse.hotline()],
-            "lectures": lambda: self.lectures.start(event),
-            "book": lambda: self.schools.start(event),
-            "my": lambda: self.lectures.mine(event),
-            "privacy": lambda: self.privacy.show(event),
-            "forget": lambda: self.privacy.confirm_forget(event),
-        }
-        if name == "start":
-            return self._start(event)
-        if name == "cancel":
-            had = self.state.get(event.user)
-            self.state.clear(event.user)
-            return [Reply(self.texts("cancelled" if had else "nothing_to_cancel"))]
-        if name == "law":
-            return self._law(event)
-        if name in STAFF_COMMANDS:
-            return self.staff.command(event)
-        if name in simple:
-            if name in ("lectures", "book"):
-                self.state.clear(event.user)
-            return simple[name]()
-        return [Reply(self.texts("unknown_command"))]
-
-    def _start(self, event: Event) -> list[Reply]:
-        """/start, or a deep link such as /start lec_12 that opens a lecture directly."""
-        payload = event.args[0] if event.args else ""
-        flow, _, rest = payload.partition("_")
-        if flow == "lec":
-            return self.lectures.start(event, rest)
-        if flow == "book":
-            return self.schools.start(event)
-        return [Reply(self.texts("start"), self.main_menu())]
-
-    def _law(self, event: Event) -> list[Reply]:
-        if not event.args:
-            return [self.browse.law_menu()]
-        text = " ".join(event.args)
-        return [self.asking.ask(f"未保法第{text}条" if text.isdigit() else text)]
+        flow = self.routes.command(event.command)
+        if flow is None:
+            return [Reply(self.texts("unknown_command"))]
+        if event.public and not flow.public:
+            return [Reply(self.texts("private_only"))]
+        return flow.on_command(event)
 
     def _button(self, event: Event) -> list[Reply]:
-        data = event.button
-        prefix, _, rest = data.partition(":")
-        if prefix == "menu":
-            if rest == "ask":
-                return [Reply(self.texts("ask_prompt"))]
-            if rest in ("law", "topics"):
-                return [self.browse.law_menu(edit=True) if rest == "law" else self.browse.topic_menu(edit=True)]
-            return self._command(Event(user=event.user, command=rest, is_admin=event.is_admin))
-        routes: dict[str, Callable[[], list[Reply]]] = {
-            "art": lambda: [self.asking.article(data)],
-            "faq": lambda: [self.asking.faq(rest)],
-            "fb": lambda: [self.asking.feedback(data)],
-            "law": lambda: [self.browse.law_menu(edit=True) if rest == "menu" else self.browse.law(data)],
-            "top": lambda: [self.browse.topic_menu(edit=True) if rest == "menu" else self.browse.topic(data)],
-        }
-        if prefix in routes:
-            return routes[prefix]()
-        if prefix in self.flows:
-            current = self.state.get(event.user)
-            step, state = (current[1], current[2]) if current and current[0] == prefix else ("", {})
-            return self.flows[prefix].on_button(event, step, state)
-        return [Reply(self.texts("stale_button"))]
+        flow = self.routes.button(event.button)
+        if event.public and (flow is None or not flow.public):
+            return [Reply(self.texts("private_only"))]
+        if flow is None:
+            return [Reply(self.texts("stale_button"))]
+        current = self.state.get(event.user)
+        step, data = (current.step, current.data) if current and current.flow == flow.name else ("", {})
+        return flow.on_button(event, step, data)

@@ -1,10 +1,12 @@
 """Browsing without typing: laws by chapter and article, FAQ by topic, the hotline card."""
 from __future__ import annotations
 
+from typing import Callable
+
 from chat.ask import LawIndex
 from chat.paging import nav_row, page
 from chat.texts import Texts
-from chat.types import Button, Reply
+from chat.types import Button, Event, Reply
 from knowledge.engine import Engine
 
 
@@ -12,13 +14,44 @@ AUDIENCE_FILTERS = ("全部", "家长", "学生", "学校")
 
 
 class BrowseFlow:
-    """/law, /topics and /hotline; buttons edit the message in place."""
+    """/law, /topics and /hotline; buttons edit the message in place. A Flow (chat.flow) without state.
 
-    def __init__(self, engine: Engine, texts: Texts, laws: LawIndex):
-        self.engine, self.texts, self.laws = engine, texts, laws
+    `ask` answers /law with an article number or name (「/law 75」 is 未保法第75条)."""
+
+    name = "browse"
+    commands = ("law", "topics", "hotline")
+    buttons = ("law", "top")
+    public = True
+
+    def __init__(self, engine: Engine, texts: Texts, laws: LawIndex, ask: Callable[[str], Reply] | None = None):
+        self.engine, self.texts, self.laws, self.ask = engine, texts, laws, ask
         self.kb = engine.kb
         self.topics = list(dict.fromkeys(row["topic"] for row in self.kb.faq.values()))
 
+    # ---- Flow protocol --------------------------------------------------------------------------------
+    def start(self, event: Event, payload: str = "") -> list[Reply]:
+        return [self.law_menu()]
+
+    def on_command(self, event: Event) -> list[Reply]:
+        if event.command == "topics":
+            return [self.topic_menu()]
+        if event.command == "hotline":
+            return [self.hotline()]
+        if not event.args or self.ask is None:
+            return [self.law_menu()]
+        text = " ".join(event.args)
+        return [self.ask(f"未保法第{text}条" if text.isdigit() else text)]
+
+    def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
+        prefix, _, rest = event.button.partition(":")
+        if prefix == "law":
+            return [self.law_menu(edit=True) if rest == "menu" else self.law(event.button)]
+        return [self.topic_menu(edit=True) if rest == "menu" else self.topic(event.button)]
+
+    def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
+        return [Reply(self.texts("stale_button"))]  # keeps no state, so never holds a user's text
+
+    # ---- pages ------------------------------------------------------------------------------------------
     def _chapters(self, law: str) -> list[str]:
         return list(dict.fromkeys(a["chapter"] or "正文" for a in self.kb.law_articles(law)))
 

@@ -37,13 +37,20 @@ def to_json(value: Any) -> Any:
 
 
 class FormFlow:
-    """Subclasses declare `name` and `fields`, and implement `submit(event, values)`."""
+    """A Flow (chat.flow) that keeps state: subclasses declare `name` and `fields`, and implement
+    `submit(event, values)`; `commands` and `start` when the form opens from a /command or a deep link."""
 
     name = "form"
     fields: list[Field] = []
+    commands: tuple[str, ...] = ()
+    public = False
 
     def __init__(self, ctx: FlowContext):
         self.ctx, self.state, self.texts = ctx, ctx.state, ctx.texts
+
+    @property
+    def buttons(self) -> tuple[str, ...]:
+        return (self.name,)
 
     # ---- hooks --------------------------------------------------------------------------------
     def submit(self, event: Event, values: dict) -> list[Reply]:
@@ -53,6 +60,12 @@ class FormFlow:
         return self.texts("form_review_title")
 
     # ---- Flow protocol --------------------------------------------------------------------------
+    def start(self, event: Event, payload: str = "") -> list[Reply]:
+        return self.begin(event, {})
+
+    def on_command(self, event: Event) -> list[Reply]:
+        return self.start(event)
+
     def begin(self, event: Event, values: dict) -> list[Reply]:
         """Start the form with some answers already known (e.g. the chosen session)."""
         return self._advance(event.user, dict(values), [])
@@ -82,7 +95,6 @@ class FormFlow:
         if action == "skip" and (field := self._field(step)) and field.skippable:
             return self._answer(event.user, field, "", data)
         if action == "edit" and rest and (field := self._field(rest[0])):
-            data["_editing"] = True
             self.state.put(event.user, self.name, field.name, data)
             return [self._prompt(field, data)]
         if action == "ok" and step == REVIEW:
@@ -112,7 +124,6 @@ class FormFlow:
         if pending:  # next unanswered field (also after an edit made a new one necessary)
             self.state.put(user, self.name, pending[0].name, data)
             return replies + [self._prompt(pending[0], data)]
-        data.pop("_editing", None)
         self.state.put(user, self.name, REVIEW, data)
         return replies + [self._review(data)]
 

@@ -45,6 +45,7 @@ class LectureFlow(FormFlow):
     """/lectures and /my; sign-up is a form whose answers survive a restart."""
 
     name = "lec"
+    commands = ("lectures", "my")
 
     def __init__(self, ctx: FlowContext, gate):
         super().__init__(ctx)
@@ -71,6 +72,12 @@ class LectureFlow(FormFlow):
         ]
 
     # ---- listing ----------------------------------------------------------------------------------
+    def on_command(self, event: Event) -> list[Reply]:
+        if event.command == "my":
+            return self.mine(event)
+        self.state.clear(event.user)  # /lectures leaves any half-filled form
+        return self.start(event)
+
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         """/lectures, or a deep link straight to one session (/start lec_<id>)."""
         if payload.isdigit():

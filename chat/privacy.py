@@ -13,6 +13,9 @@ class PrivacyFlow:
     """The bot practises what it teaches: notice, consent, access and deletion."""
 
     name = "privacy"
+    commands = ("privacy", "forget")
+    buttons = ("privacy",)
+    public = False
 
     def __init__(self, ctx: FlowContext, resume):
         self.ctx, self.texts = ctx, ctx.texts
@@ -31,6 +34,9 @@ class PrivacyFlow:
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         return self.show(event)
+
+    def on_command(self, event: Event) -> list[Reply]:
+        return self.confirm_forget(event) if event.command == "forget" else self.show(event)
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
         self.ctx.state.clear(event.user)

@@ -13,7 +13,8 @@ from chat.forms import Field, FormFlow
 from chat.types import Attachment, Button, Event, Reply, button_parts
 
 
-def _summary(ctx: FlowContext, booking: SchoolBooking) -> str:
+def summary(ctx: FlowContext, booking: SchoolBooking) -> str:
+    """The booking as staff read it."""
     r = booking.request
     program = ctx.desk.catalog.program(r.program_id)
     dates = "、".join(date_label(d) for d in r.preferred_dates)
@@ -28,6 +29,7 @@ class SchoolFlow(FormFlow):
     """/book for school staff; office staff are told and decide in chat/staff.py."""
 
     name = "sch"
+    commands = ("book",)
 
     def __init__(self, ctx: FlowContext, gate):
         super().__init__(ctx)
@@ -69,6 +71,10 @@ class SchoolFlow(FormFlow):
         days = (first + timedelta(days=n) for n in range(14))
         return [(date_label(d), d.isoformat()) for d in days if d.weekday() < 5][:6]
 
+    def on_command(self, event: Event) -> list[Reply]:
+        self.state.clear(event.user)  # /book starts afresh
+        return self.start(event)
+
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         if not self.gate.has_consent(event.user):
             return self.gate.ask("sch:new")
@@ -92,7 +98,7 @@ class SchoolFlow(FormFlow):
                     Button(self.texts("btn_decline"), f"adm:decline:{booking.ref}")]]
         for admin in self.ctx.admins:
             self.ctx.notify(admin, Reply(self.texts("staff_new_booking", ref=booking.ref,
-                                                    summary=_summary(self.ctx, booking)), buttons))
+                                                    summary=summary(self.ctx, booking)), buttons))
         return [Reply(self.texts("booking_submitted", ref=booking.ref))]
 
     def _reply_to_proposal(self, event: Event, ref: str, accept: bool) -> list[Reply]:
@@ -115,8 +121,3 @@ class SchoolFlow(FormFlow):
             due.append((booking.user_key, reply,
                         lambda ref=booking.ref: self.ctx.desk.schools.mark_school_reminded(ref)))
         return due
-
-
-def summary(ctx: FlowContext, booking: SchoolBooking) -> str:
-    """The booking as staff read it."""
-    return _summary(ctx, booking)

@@ -10,7 +10,6 @@ from booking.dates import label as date_label
 from booking.phones import display_phone
 from chat.context import SHANGHAI, FlowContext, when_text
 from chat.forms import Field, FormFlow
-from chat.lectures import promoted_notice
 from chat.schools import summary
 from chat.types import Attachment, Button, Event, Reply, button_parts
 
@@ -71,11 +70,11 @@ class SessionForm(FormFlow):
         ]
 
     def _program(self, raw: str, data: dict) -> str:
-        """A public program from the catalogue, picked from the buttons."""
-        program = self.ctx.desk.catalog.program(raw.strip())
-        if program is None or program.kind != "public":
-            raise BookingError(self.texts("pick_program"))
-        return program.id
+        """A public program from the catalogue, picked from the buttons (the rule itself is the domain's)."""
+        try:
+            return self.ctx.desk.lectures.session_program(raw.strip()).id
+        except BookingError:
+            raise BookingError(self.texts("pick_program")) from None
 
     def submit(self, event: Event, values: dict) -> list[Reply]:
         starts = datetime.fromisoformat(values["starts_at"])
@@ -88,9 +87,16 @@ class SessionForm(FormFlow):
 
 
 class StaffFlow:
-    """Admin commands and buttons; every one checks the caller is configured staff."""
+    """Admin commands and buttons; every one checks the caller is configured staff.
+
+    The staff operations (approve, propose, decline, attendees, close_session, cancel_session) are public methods
+    taking the acting staff member's key: buttons reach them through on_button, the command line calls them
+    directly, so callback data stays this flow's private wire format."""
 
     name = "adm"
+    commands = ("pending", "sessions", "stats", "unanswered", "export")
+    buttons = ("adm",)
+    public = False
 
     def __init__(self, ctx: FlowContext, session_form: SessionForm):
         self.ctx, self.texts, self.session_form = ctx, ctx.texts, session_form
@@ -102,7 +108,7 @@ class StaffFlow:
         return self.pending(event)
 
     # ---- commands -------------------------------------------------------------------------------
-    def command(self, event: Event) -> list[Reply]:
+    def on_command(self, event: Event) -> list[Reply]:
         """Route /pending /sessions /stats /unanswered /export."""
         if not event.is_admin:
             return self.refuse()
@@ -176,7 +182,7 @@ class StaffFlow:
         action, rest = button_parts(event.button)
         arg = rest[0] if rest else ""
         if action == "approve":
-            return self._decide(event, arg, "approve")
+            return self.approve(event.user, arg)
         if action in ("propose", "decline"):
             self.ctx.state.put(event.user, self.name, f"{action}:{arg}", {"ref": arg})
             return [Reply(self.texts("ask_propose_date" if action == "propose" else "ask_decline_reason"))]
@@ -189,16 +195,15 @@ class StaffFlow:
             self.ctx.state.mark_reviewed(ids)
             return [Reply(self.texts("reviewed_done", count=len(ids)), edit=True)]
         if action == "att" and arg.isdigit():
-            return self._attendees(int(arg))
+            return self.attendees(int(arg))
         if action == "close" and arg.isdigit():
-            session = self.ctx.desk.lectures.close_session(int(arg), event.user, self.ctx.now())
-            return [Reply(self.texts("session_closed", id=session.id, title=session.title))]
+            return self.close_session(event.user, int(arg))
         if action == "drop" and arg.isdigit():
             session = self.ctx.desk.lectures.get_session(int(arg))
             return [Reply(self.texts("session_cancel_confirm", id=session.id, title=session.title),
                           [[Button(self.texts("btn_cancel_session_yes"), f"adm:dropok:{session.id}")]])]
         if action == "dropok" and arg.isdigit():
-            return self._cancel_session(event, int(arg))
+            return self.cancel_session(event.user, int(arg))
         return [Reply(self.texts("stale_button"))]
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
@@ -207,18 +212,31 @@ class StaffFlow:
             return self.refuse()
         action, _, ref = step.partition(":")
         if action == "propose":
-            return self._decide(event, ref, "propose", date=event.text.strip())
-        return self._decide(event, ref, "decline", reason=event.text.strip()[:200])
+            return self.propose(event.user, ref, event.text)
+        return self.decline(event.user, ref, event.text)
 
-    def _decide(self, event: Event, ref: str, action: str, **extra) -> list[Reply]:
+    # ---- staff operations (buttons and the command line) ---------------------------------------------
+    def approve(self, actor: str, ref: str) -> list[Reply]:
+        """Approve a school booking; the school is told and gets a calendar file."""
+        return self._decide(actor, ref, "approve")
+
+    def propose(self, actor: str, ref: str, date: str) -> list[Reply]:
+        """Propose another date (as people write it) for a school booking; the school is asked to accept."""
+        return self._decide(actor, ref, "propose", date=date.strip())
+
+    def decline(self, actor: str, ref: str, reason: str) -> list[Reply]:
+        """Decline a school booking with a reason the school is told."""
+        return self._decide(actor, ref, "decline", reason=reason.strip()[:200])
+
+    def _decide(self, actor: str, ref: str, action: str, **extra) -> list[Reply]:
         try:
-            booking = self.ctx.desk.schools.decide(ref, action, event.user, self.ctx.now(), **extra)
+            booking = self.ctx.desk.schools.decide(ref, action, actor, self.ctx.now(), **extra)
         except AlreadyDecided as error:
-            self.ctx.state.clear(event.user)
+            self.ctx.state.clear(actor)
             return [Reply(self.texts("already_decided", ref=ref, status=error.booking.decision_text))]
         except BookingError as error:
             return [Reply(str(error), error=True)]
-        self.ctx.state.clear(event.user)
+        self.ctx.state.clear(actor)
         self._tell_school(booking)
         return [Reply(self.texts("decided", ref=ref, status=booking.decision_text), edit=action == "approve")]
 
@@ -236,7 +254,8 @@ class StaffFlow:
         else:
             self.ctx.notify(booking.user_key, Reply(t("school_declined", ref=ref, reason=booking.reason or "")))
 
-    def _attendees(self, session_id: int) -> list[Reply]:
+    def attendees(self, session_id: int) -> list[Reply]:
+        """The sign-ups of a session, as a list and as a CSV file."""
         session = self.ctx.desk.lectures.get_session(session_id)
         regs = self.ctx.desk.lectures.attendees(session_id)
         lines = [self.texts("attendees_header", id=session_id, title=session.title)]
@@ -245,13 +264,17 @@ class StaffFlow:
         return [Reply("\n".join(lines), attachment=Attachment(f"session-{session_id}.csv", registrations_csv(regs),
                                                                "text/csv"))]
 
-    def _cancel_session(self, event: Event, session_id: int) -> list[Reply]:
+    def close_session(self, actor: str, session_id: int) -> list[Reply]:
+        """Stop taking sign-ups for a session."""
+        session = self.ctx.desk.lectures.close_session(session_id, actor, self.ctx.now())
+        return [Reply(self.texts("session_closed", id=session.id, title=session.title))]
+
+    def cancel_session(self, actor: str, session_id: int) -> list[Reply]:
+        """Cancel a session; everyone signed up (or waiting) is told."""
         session = self.ctx.desk.lectures.get_session(session_id)
-        affected = self.ctx.desk.lectures.cancel_session(session_id, event.user, self.ctx.now())
+        affected = self.ctx.desk.lectures.cancel_session(session_id, actor, self.ctx.now())
         for reg in affected:
             self.ctx.notify(reg.user_key, Reply(self.texts("session_cancelled_notice", title=session.title,
                                                            when=when_text(session.starts_at), reason="")))
         return [Reply(self.texts("session_cancelled", id=session_id, count=len(affected)))]
 
-
-__all__ = ["SessionForm", "StaffFlow", "promoted_notice"]

@@ -2,146 +2,149 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import sqlite3
-import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
-_SCHEMA = """
-create table if not exists states (user text primary key, flow text, step text, data text, updated real);
-create table if not exists questions (id integer primary key, asked_at real, text text, answered integer,
-    status text, top_kind text, top_id text, confidence real, reviewed integer default 0, topic text);
-create table if not exists feedback (question_id integer, vote integer, at real, primary key (question_id));
-create table if not exists settings (user text, key text, value text, primary key (user, key));
-create table if not exists outbox (id integer primary key, user text, reply text, created real, delivered real);
-"""
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)|(?<!\d)0\d{2,3}[-\s]?\d{7,8}(?!\d)")
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_LONG_DIGITS = re.compile(r"\d{9,}")
+from runtime.database import Database, Migration, add_column
+from runtime.masking import mask_personal
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", [  # IF NOT EXISTS: files made before migrations were recorded take the same path
+        "CREATE TABLE IF NOT EXISTS states (user TEXT PRIMARY KEY, flow TEXT, step TEXT, data TEXT, updated REAL)",
+        """CREATE TABLE IF NOT EXISTS questions (id INTEGER PRIMARY KEY, asked_at REAL, text TEXT, answered INTEGER,
+            status TEXT, top_kind TEXT, top_id TEXT, confidence REAL, reviewed INTEGER DEFAULT 0)""",
+        "CREATE TABLE IF NOT EXISTS feedback (question_id INTEGER, vote INTEGER, at REAL, PRIMARY KEY (question_id))",
+        "CREATE TABLE IF NOT EXISTS settings (user TEXT, key TEXT, value TEXT, PRIMARY KEY (user, key))",
+        """CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, user TEXT, reply TEXT, created REAL,
+            delivered REAL)""",
+    ]),
+    ("0002_question_topic", [add_column("questions", "topic", "TEXT")]),  # the topic a question counts under
+]
 
 
-def mask_personal(text: str) -> str:
-    """Hide phone numbers, ID-card numbers, e-mail addresses and long digit runs before anything is stored."""
-    text = _ID_CARD.sub("[身份证号]", text)
-    text = _PHONE.sub("[电话]", text)
-    text = _EMAIL.sub("[邮箱]", text)
-    return _LONG_DIGITS.sub("[数字]", text)
+class FlowState(NamedTuple):
+    """Where a user is: the flow, its step and the answers so far."""
+
+    flow: str
+    step: str
+    data: dict
+
+
+class Queued(NamedTuple):
+    """A message waiting in the outbox for another user."""
+
+    id: int
+    user: str
+    reply: dict
 
 
 class ChatState:
-    """Per-user flow state plus anonymous question statistics."""
+    """Per-user flow state plus anonymous question statistics (runtime.database: WAL, recorded migrations)."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        self._conn.execute("pragma journal_mode=wal")
-        self._conn.execute("pragma busy_timeout=5000")
-        self._conn.executescript(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("pragma table_info(questions)")}
-        if "topic" not in columns:  # databases from before topics were logged
-            self._conn.execute("alter table questions add column topic text")
-        os.chmod(path, 0o600)
+        self.db = Database(path, MIGRATIONS, name="chat state")
 
     def close(self) -> None:
-        self._conn.close()
+        self.db.close()
 
-    def get(self, user: str) -> tuple[str, str, dict] | None:
+    def _one(self, sql: str, args: list | tuple = ()) -> dict | None:
+        with self.db.read() as conn:
+            return conn.execute(sql, list(args)).fetchone()
+
+    def _all(self, sql: str, args: list | tuple = ()) -> list[dict]:
+        with self.db.read() as conn:
+            return conn.execute(sql, list(args)).fetchall()
+
+    def _run(self, sql: str, args: list | tuple = ()) -> int:
+        """One write statement; returns the new row's id (for inserts)."""
+        with self.db.write() as conn:
+            return conn.execute(sql, list(args)).lastrowid
+
+    def get(self, user: str) -> FlowState | None:
         """The flow a user is in, its step and the answers so far."""
-        row = self._conn.execute("select flow, step, data from states where user = ?", (user,)).fetchone()
-        return (row[0], row[1], json.loads(row[2])) if row else None
+        row = self._one("SELECT flow, step, data FROM states WHERE user = ?", [user])
+        return FlowState(row["flow"], row["step"], json.loads(row["data"])) if row else None
 
     def put(self, user: str, flow: str, step: str, data: dict) -> None:
-        with self._lock:
-            self._conn.execute("insert or replace into states values (?, ?, ?, ?, ?)",
-                               (user, flow, step, json.dumps(data, ensure_ascii=False), time.time()))
+        self._run("INSERT OR REPLACE INTO states (user, flow, step, data, updated) VALUES (?, ?, ?, ?, ?)",
+                  [user, flow, step, json.dumps(data, ensure_ascii=False), time.time()])
 
     def clear(self, user: str) -> None:
-        with self._lock:
-            self._conn.execute("delete from states where user = ?", (user,))
+        self._run("DELETE FROM states WHERE user = ?", [user])
 
     def log_question(self, text: str, answered: bool, status: str, top_kind: str, top_id: str,
                      confidence: float, topic: str = "") -> int:
         """Store a masked question without any user id; returns its id for feedback buttons."""
-        with self._lock:
-            cur = self._conn.execute(
-                "insert into questions (asked_at, text, answered, status, top_kind, top_id, confidence, topic) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), mask_personal(text)[:500], int(answered), status, top_kind, top_id, confidence, topic))
-            return int(cur.lastrowid)
+        return int(self._run(
+            "INSERT INTO questions (asked_at, text, answered, status, top_kind, top_id, confidence, topic) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [time.time(), mask_personal(text)[:500], int(answered), status, top_kind, top_id, confidence, topic]))
 
     def vote(self, question_id: int, vote: int) -> bool:
         """Record 👍 (1) or 👎 (-1); a second vote on the same answer replaces the first."""
-        with self._lock:
-            exists = self._conn.execute("select 1 from questions where id = ?", (question_id,)).fetchone()
-            if not exists:
+        with self.db.write() as conn:
+            if not conn.execute("SELECT 1 AS found FROM questions WHERE id = ?", [question_id]).fetchone():
                 return False
-            self._conn.execute("insert or replace into feedback values (?, ?, ?)", (question_id, vote, time.time()))
+            conn.execute("INSERT OR REPLACE INTO feedback (question_id, vote, at) VALUES (?, ?, ?)",
+                         [question_id, vote, time.time()])
             return True
 
     def unanswered(self, limit: int = 20) -> list[dict]:
-        rows = self._conn.execute(
-            "select id, asked_at, text, status from questions where answered = 0 and status != 'offtopic' "
-            "and reviewed = 0 order by id desc limit ?", (limit,)).fetchall()
-        return [{"id": r[0], "asked_at": r[1], "text": r[2], "status": r[3]} for r in rows]
+        return self._all("SELECT id, asked_at, text, status FROM questions WHERE answered = 0 "
+                         "AND status != 'offtopic' AND reviewed = 0 ORDER BY id DESC LIMIT ?", [limit])
 
     def mark_reviewed(self, question_ids: list[int]) -> None:
         """Staff have looked at these questions; they leave the review list."""
-        with self._lock:
-            self._conn.executemany("update questions set reviewed = 1 where id = ?", [(i,) for i in question_ids])
+        with self.db.write() as conn:
+            conn.executemany("UPDATE questions SET reviewed = 1 WHERE id = ?", [(i,) for i in question_ids])
 
     def stats(self, since: float) -> dict:
         """Questions per day, answered share, top answers and feedback since a time."""
-        q = self._conn.execute
-        total, answered = q("select count(*), coalesce(sum(answered), 0) from questions where asked_at >= ?",
-                            (since,)).fetchone()
-        per_day = q("select date(asked_at, 'unixepoch', '+8 hours') d, count(*) from questions where asked_at >= ? "
-                    "group by d order by d", (since,)).fetchall()
-        top = q("select coalesce(topic, top_id), count(*) n from questions where asked_at >= ? and answered = 1 "
-                "group by coalesce(topic, top_id) order by n desc limit 10", (since,)).fetchall()
-        votes = q("select coalesce(sum(vote > 0), 0), coalesce(sum(vote < 0), 0) from feedback where at >= ?",
-                  (since,)).fetchone()
-        return {"total": total, "answered": answered, "per_day": per_day, "top": top,
-                "up": votes[0], "down": votes[1]}
+        with self.db.read() as conn:
+            q = lambda sql: conn.execute(sql, [since])
+            counts = q("SELECT count(*) AS total, coalesce(sum(answered), 0) AS answered FROM questions "
+                       "WHERE asked_at >= ?").fetchone()
+            per_day = q("SELECT date(asked_at, 'unixepoch', '+8 hours') AS day, count(*) AS n FROM questions "
+                        "WHERE asked_at >= ? GROUP BY day ORDER BY day").fetchall()
+            top = q("SELECT coalesce(topic, top_id) AS what, count(*) AS n FROM questions WHERE asked_at >= ? "
+                    "AND answered = 1 GROUP BY coalesce(topic, top_id) ORDER BY n DESC LIMIT 10").fetchall()
+            votes = q("SELECT coalesce(sum(vote > 0), 0) AS up, coalesce(sum(vote < 0), 0) AS down FROM feedback "
+                      "WHERE at >= ?").fetchone()
+        return {"total": counts["total"], "answered": counts["answered"],
+                "per_day": [(r["day"], r["n"]) for r in per_day], "top": [(r["what"], r["n"]) for r in top],
+                "up": votes["up"], "down": votes["down"]}
 
     def setting(self, user: str, key: str, default: str | None = None) -> str | None:
-        row = self._conn.execute("select value from settings where user = ? and key = ?", (user, key)).fetchone()
-        return row[0] if row else default
+        row = self._one("SELECT value FROM settings WHERE user = ? AND key = ?", [user, key])
+        return row["value"] if row else default
 
     def set_setting(self, user: str, key: str, value: str) -> None:
-        with self._lock:
-            self._conn.execute("insert or replace into settings values (?, ?, ?)", (user, key, value))
+        self._run("INSERT OR REPLACE INTO settings (user, key, value) VALUES (?, ?, ?)", [user, key, value])
 
     def users_with(self, key: str) -> list[tuple[str, str]]:
         """(user, value) for every user who has this setting, e.g. announcement subscriptions."""
-        return [tuple(r) for r in self._conn.execute("select user, value from settings where key = ?", (key,))]
+        return [(r["user"], r["value"]) for r in self._all("SELECT user, value FROM settings WHERE key = ?", [key])]
 
     def clear_setting(self, user: str, key: str) -> None:
-        with self._lock:
-            self._conn.execute("delete from settings where user = ? and key = ?", (user, key))
+        self._run("DELETE FROM settings WHERE user = ? AND key = ?", [user, key])
 
     def enqueue(self, user: str, reply: dict) -> None:
         """Keep a message for another user until a channel has delivered it (survives restarts)."""
-        with self._lock:
-            self._conn.execute("insert into outbox (user, reply, created) values (?, ?, ?)",
-                               (user, json.dumps(reply, ensure_ascii=False), time.time()))
+        self._run("INSERT INTO outbox (user, reply, created) VALUES (?, ?, ?)",
+                  [user, json.dumps(reply, ensure_ascii=False), time.time()])
 
-    def undelivered(self, channel: str = "", limit: int = 50) -> list[tuple[int, str, dict]]:
+    def undelivered(self, channel: str = "", limit: int = 50) -> list[Queued]:
         """Messages not yet delivered, oldest first; `channel` ("tg:") keeps one channel's users."""
-        rows = self._conn.execute("select id, user, reply from outbox where delivered is null and user like ? "
-                                  "order by id limit ?", (channel + "%", limit)).fetchall()
-        return [(r[0], r[1], json.loads(r[2])) for r in rows]
+        rows = self._all("SELECT id, user, reply FROM outbox WHERE delivered IS NULL AND user LIKE ? "
+                         "ORDER BY id LIMIT ?", [channel + "%", limit])
+        return [Queued(r["id"], r["user"], json.loads(r["reply"])) for r in rows]
 
     def delivered(self, message_id: int) -> None:
-        with self._lock:
-            self._conn.execute("update outbox set delivered = ? where id = ?", (time.time(), message_id))
+        self._run("UPDATE outbox SET delivered = ? WHERE id = ?", [time.time(), message_id])
 
     def forget(self, user: str) -> None:
         """Drop everything kept under this user's key (questions are stored without one)."""
-        with self._lock:
-            self._conn.execute("delete from states where user = ?", (user,))
-            self._conn.execute("delete from settings where user = ?", (user,))
-            self._conn.execute("delete from outbox where user = ?", (user,))
+        with self.db.write() as conn:
+            for table in ("states", "settings", "outbox"):
+                conn.execute(f"DELETE FROM {table} WHERE user = ?", [user])

@@ -15,6 +15,11 @@ class Command:
     admin: bool = False
 
 
+def messages_in(folder: Path) -> dict[str, str]:
+    """The messages of the messages.yaml in `folder`: a channel's own wording (web/messages.yaml)."""
+    return load_messages(folder)
+
+
 class Texts:
     """Looks up a message by key and fills its {placeholders}."""
 

@@ -22,8 +22,8 @@ from chat.texts import Command
 from handlers.callbacks import ADDRESSED, on_button, on_command, on_other, on_text
 from handlers.errors import on_error, protect_logs
 from handlers.jobs import schedule
-from handlers.ratelimit import SlidingWindow
 from handlers.settings import SettingsError, TelegramSettings
+from runtime.ratelimit import SlidingWindow
 
 __all__ = ["SettingsError", "TelegramSettings", "build_application", "run", "polling_kwargs", "webhook_kwargs"]
 

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes, filters
 from chat.assistant import Assistant
 from chat.types import Event, Reply
 from handlers.deliver import CHANNEL, Target, deliver, notify
-from handlers.ratelimit import Verdict
+from runtime.ratelimit import Verdict
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from telegram import Update
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from chat.state import mask_personal
 from chat.types import Reply
 from handlers.deliver import Target, deliver, is_not_modified
+from runtime.masking import mask_personal
 
 logger = logging.getLogger(__name__)
 

@@ -1,16 +1,6 @@
 """Telegram settings from environment variables (and the optional .env file), checked with Chinese messages.
 
-| Variable                  | Default     | Meaning |
-|---------------------------|-------------|---------|
-| `TELEGRAM_BOT_TOKEN`      | (required)  | Bot token from @BotFather, `123456789:AA…`. Never logged. |
-| `TELEGRAM_API_BASE_URL`   | Telegram    | Bot API address ending in `/bot`, e.g. `http://127.0.0.1:8081/bot` for a local Bot API server or a test double. |
-| `TELEGRAM_PROXY`          | none        | Proxy for all Bot API calls: `http://…`, `https://…`, or `socks5://…` (socks needs `pip install "python-telegram-bot[socks]"`). |
-| `TELEGRAM_ADMIN_IDS`      | none        | Comma-separated numeric Telegram user ids of staff; they get the admin commands and menu. |
-| `TELEGRAM_WEBHOOK_URL`    | none        | Public HTTPS address Telegram posts updates to; when set the bot runs a webhook server instead of polling. |
-| `TELEGRAM_WEBHOOK_SECRET` | none        | Required with a webhook URL: 1–256 characters of `A-Z a-z 0-9 _ -`; Telegram sends it in `X-Telegram-Bot-Api-Secret-Token`. |
-| `TELEGRAM_WEBHOOK_LISTEN` | `127.0.0.1` | Address the webhook server listens on (behind a reverse proxy). |
-| `TELEGRAM_WEBHOOK_PORT`   | `8443`      | Port the webhook server listens on. |
-| `RATE_LIMIT_PER_MINUTE`   | `20`        | Messages and button presses one user may send per minute; 0 turns the limit off. |
+What each variable means and its default: runtime.settings.SETTINGS (README "Configuration").
 """
 from __future__ import annotations
 
@@ -20,13 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from knowledge.config import SettingsError, environment, integer_setting
+from runtime.settings import SettingsError, environment, integer_setting
 
 _TOKEN = re.compile(r"\d+:[\w-]+", re.ASCII)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
-
-
 
 
 @dataclass(frozen=True)

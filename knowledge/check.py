@@ -7,6 +7,8 @@ from knowledge.build import _article_rows, gather
 from knowledge.config import KnowledgeSettings
 from knowledge.verify import (coverage, digest_number_problems, faq_number_problems, seed_problems,
                               structural_problems)
+from knowledge.wording import message_problems
+from runtime.settings import REPO
 
 
 def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tuple[list[str], list[str]]:
@@ -26,6 +28,7 @@ def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tupl
     if not missing_local:  # with every text loaded, an answer's numbers must come from what it cites
         problems += faq_number_problems(content, {r["key"]: r["text"] + r["digest"] for r in rows})
     problems += seed_problems(content, seed_dir)
+    problems += message_problems(settings.content_dir, REPO)  # every message the code says, with its values
     if seed_dir is None or not seed_dir.is_dir():
         report.append("未找到工作要点原始材料（shared/seed），跳过工作要点完整性核对")
     core = {law.name: [r["key"] for r in rows if r["law"] == law.name and r["official"]]

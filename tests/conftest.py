@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.config import REPO, KnowledgeSettings
+from knowledge.config import KnowledgeSettings
+from runtime.settings import REPO
 
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -30,6 +31,16 @@ def engine(kb_settings):
     from knowledge.engine import Engine
 
     return Engine.open(kb_settings)
+
+
+@pytest.fixture
+def bot(engine, tmp_path):
+    """An Assistant over the shared engine with fresh chat and booking databases (see tests/chat_fixtures.py)."""
+    from tests.chat_fixtures import make_assistant
+
+    assistant = make_assistant(engine, tmp_path)
+    yield assistant
+    assistant.close()
 
 
 @pytest.fixture

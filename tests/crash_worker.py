@@ -6,7 +6,7 @@ from pathlib import Path
 
 from chat.context import SHANGHAI
 from chat.types import Event
-from tests.test_chat_flows import make_assistant
+from tests.chat_fixtures import make_assistant
 
 
 def main(data_dir: str, kb_dir: str) -> None:

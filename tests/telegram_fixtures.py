@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from booking import BookingDesk
 from chat.assistant import Assistant
+from chat.context import shanghai_now
 from chat.state import ChatState
 from chat.texts import Texts
 from handlers.app import build_application, polling_kwargs
@@ -26,11 +27,11 @@ from tests.fakebotapi import ADMIN, TOKEN, FakeBotAPI
 TELEGRAM_TESTS = [pytest.mark.asyncio, pytest.mark.filterwarnings("error::telegram.warnings.PTBUserWarning")]
 
 
-def open_assistant(engine, kb_settings, data_dir) -> Assistant:
+def open_assistant(engine, kb_settings, data_dir, clock=shanghai_now) -> Assistant:
     """An Assistant over the shared engine, with its own chat and booking databases in `data_dir`."""
     content = kb_settings.content_dir
     return Assistant(engine, ChatState(data_dir / "chat.sqlite"), Texts(content),
-                     BookingDesk(data_dir / "bookings.sqlite", content), admins=(f"tg:{ADMIN['id']}",))
+                     BookingDesk(data_dir / "bookings.sqlite", content), admins=(f"tg:{ADMIN['id']}",), clock=clock)
 
 
 def tg_settings(server: FakeBotAPI, **env: str) -> TelegramSettings:

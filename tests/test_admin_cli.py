@@ -1,10 +1,13 @@
 """`python bot.py admin …` drives the same staff flows from the command line."""
+import argparse
 import os
 import sqlite3
 import subprocess
 import sys
 
-from knowledge.config import REPO
+from chat.admin_cli import add_arguments, run_admin
+from runtime.settings import REPO
+from tests.chat_fixtures import book_school, new_session, sign_up, take_outbox
 
 
 def admin(data_dir, *args):
@@ -42,3 +45,36 @@ def test_bad_input_is_explained(engine, kb_settings, tmp_path):
     assert result.returncode == 1 and "--program" in result.stdout
     result = admin(kb_settings.data_dir, "approve", "PD-2026-0999")
     assert result.returncode == 1 and "未找到" in result.stdout
+
+
+def run(bot, tmp_path, *argv):
+    """`python bot.py admin ARGV` in this process, against the test's assistant."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return run_admin(bot, parser.parse_args([*argv, "--out", str(tmp_path / "out")]), tmp_path)
+
+
+def test_school_only_programmes_get_no_public_session(bot, tmp_path, capsys):
+    code = run(bot, tmp_path, "session-create", "--program", "kaijuan-youyi", "--start", "2026-12-20 14:00",
+               "--minutes", "90", "--venue", "浦东图书馆", "--street", "花木", "--audience", "家长",
+               "--capacity", "30", "--deadline", "2026-12-19 18:00")
+    assert code == 1 and "供学校预约" in capsys.readouterr().out
+    assert bot.desk.lectures.upcoming_sessions(bot.ctx.now()) == []
+
+
+def test_cancelling_from_the_command_line_tells_everyone_signed_up(bot, tmp_path, capsys):
+    session = new_session(bot)
+    sign_up(bot, "tg:1")
+    assert run(bot, tmp_path, "cancel", str(session.id)) == 0
+    assert "已取消" in capsys.readouterr().out
+    told = take_outbox(bot)
+    assert [user for user, _ in told] == ["tg:1"] and session.title in told[0][1].text
+
+
+def test_decisions_from_the_command_line_reach_the_school(bot, tmp_path, capsys):
+    book_school(bot)
+    take_outbox(bot)
+    assert run(bot, tmp_path, "propose", "PD-2026-0001", "12月23日") == 0
+    [(user, proposal)] = take_outbox(bot)
+    assert user == "tg:3" and "sch:accept:PD-2026-0001" in [b.data for row in proposal.buttons for b in row]
+    assert "PD-2026-0001" in capsys.readouterr().out

@@ -41,6 +41,7 @@ def test_create_session_normalises_and_defaults(lectures):
     ({"capacity": 0}, "名额"),
     ({"capacity": 2001}, "名额"),
     ({"program_id": "nope"}, "未找到讲座项目"),
+    ({"program_id": "kaijuan-youyi"}, "供学校预约"),        # school-only: no public sessions, whoever asks
     ({"street": "徐家汇"}, "不是浦东新区"),
     ({"starts_at": NOW - timedelta(days=1), "ends_at": NOW, "deadline": NOW - timedelta(days=2)}, "开始时间已过"),
 ])

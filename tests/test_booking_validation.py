@@ -103,6 +103,28 @@ def test_catalog_has_the_36_streets():
     assert len(CATALOG.streets) == 36 and len(set(CATALOG.streets)) == 36
 
 
+def test_the_catalogue_comes_from_the_one_content_loader(tmp_content):
+    from knowledge.content import load_content
+
+    content = load_content(tmp_content)
+    catalog = Catalog.load(tmp_content)
+    assert list(catalog.programs.values()) == content.programs and list(catalog.streets) == content.streets
+
+
+def test_a_broken_catalogue_names_file_line_and_entry(tmp_content):
+    from knowledge.yamlfile import ContentError
+
+    path = tmp_content / "lectures.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("kind: public", "kind: open-to-all", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        Catalog.load(tmp_content)
+    rows = text.splitlines()
+    kind = rows.index("    kind: public")
+    line = max(i for i in range(kind) if rows[i].lstrip().startswith("- id:")) + 1  # the entry's first line
+    assert str(err.value).startswith(f"{path}:{line}: [") and "kind 只能是" in str(err.value)
+
+
 @pytest.mark.parametrize("name,raw,expected", [
     ("school", "  上海市浦东新区 川沙小学 ", "上海市浦东新区 川沙小学"),
     ("head_count", "约120人", 120),

@@ -1,64 +1,10 @@
 """The transport-neutral flows end to end through the Assistant: lectures, school bookings, staff, privacy."""
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytest
-
-from booking import BookingDesk
-from chat.assistant import Assistant
-from chat.context import SHANGHAI
-from chat.state import ChatState
-from chat.texts import Texts
 from chat.types import Event
-from knowledge.config import REPO
-
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
-ADMIN = "tg:9"
-
-
-def make_assistant(engine, data_dir, clock=lambda: NOW):
-    return Assistant(engine, ChatState(data_dir / "chat.sqlite"), Texts(REPO / "content"),
-                     BookingDesk(data_dir / "bookings.sqlite", REPO / "content"), admins=(ADMIN,), clock=clock)
-
-
-@pytest.fixture
-def bot(engine, tmp_path):
-    assistant = make_assistant(engine, tmp_path)
-    yield assistant
-    assistant.close()
-
-
-def say(bot, user, **kw):
-    return bot.handle(Event(user=user, is_admin=user == ADMIN, **kw))
-
-
-def take_outbox(bot):
-    """Deliver every queued message at once, as a synchronous channel would."""
-    items = bot.outbox()
-    for _, _, acknowledge in items:
-        acknowledge()
-    return [(user, reply) for user, reply, _ in items]
-
-
-def buttons(replies):
-    return [b.data for r in replies for row in r.buttons for b in row]
-
-
-def new_session(bot, capacity=2, starts=NOW + timedelta(days=10)):
-    return bot.desk.lectures.create_session("family-education", "", starts, starts + timedelta(hours=1),
-                                            "浦东图书馆", "花木", "家长", capacity, starts - timedelta(days=1), ADMIN,
-                                            now=NOW)
-
-
-def sign_up(bot, user, name="李四", phone="13912345678", attendees="1"):
-    session = bot.desk.lectures.open_sessions(NOW)[0]
-    say(bot, user, button=f"lec:join:{session.id}")
-    say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
-    say(bot, user, text=name)
-    say(bot, user, button="lec:pick:role:0")
-    say(bot, user, text=phone)
-    say(bot, user, text=attendees)
-    return say(bot, user, button="lec:ok")
+from tests.chat_fixtures import (ADMIN, NOW, SCHOOL_ANSWERS, book_school, buttons, make_assistant, new_session, say,
+                                 sign_up, take_outbox)
 
 
 def test_consent_comes_before_any_personal_detail(bot):
@@ -154,30 +100,6 @@ def test_restart_in_the_middle_of_a_form_continues(engine, tmp_path):
     say(second, "tg:1", text="1")
     assert "报名成功" in say(second, "tg:1", button="lec:ok")[0].text
     second.close()
-
-
-SCHOOL_ANSWERS = ["上海市浦东新区进才实验小学", "川沙", "浦东新区某某路100号", "张老师", "德育主任", "021-12345678",
-                  "四至六年级", "120"]
-
-
-def book_school(bot, user="tg:3"):
-    say(bot, user, command="book")
-    say(bot, user, button="privacy:agree:sch:new")
-    for answer in SCHOOL_ANSWERS:
-        say(bot, user, text=answer)
-    say(bot, user, button="sch:pick:program_id:0")
-    say(bot, user, button="sch:skip")
-    past = say(bot, user, text="2026-11-01")
-    assert "已经过去" in past[0].text
-    too_soon = say(bot, user, text="12月1日")
-    assert "至少提前7天" in too_soon[0].text
-    say(bot, user, text="12月20日、12月22日")
-    say(bot, user, button="sch:pick:time_of_day:0")
-    review = say(bot, user, button="sch:skip")
-    assert "sch:edit:head_count" in buttons(review)
-    say(bot, user, button="sch:edit:head_count")
-    assert "150" in say(bot, user, text="150")[0].text
-    return say(bot, user, button="sch:ok")
 
 
 def test_school_booking_review_and_staff_approval(bot):

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from knowledge.config import REPO
+from runtime.settings import REPO
 
 
 def run(args, stdin="", data_dir=None):

@@ -2,7 +2,7 @@
 import io
 
 from chat import console
-from tests.test_chat_flows import make_assistant, new_session
+from tests.chat_fixtures import make_assistant, new_session
 
 
 def test_lecture_sign_up_in_the_terminal(engine, tmp_path):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from knowledge.config import REPO
+from runtime.settings import REPO
 
 
 def test_sigkill_during_sign_ups_loses_nothing_confirmed(engine, kb_settings, tmp_path):

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from chat.types import Event
-from tests.test_chat_flows import make_assistant, new_session
+from tests.chat_fixtures import make_assistant, new_session
 
 SEED = 20261128
 FRAGMENTS = ["<script>alert(1)</script>", "<b>粗体</b>", "'; DROP TABLE registrations; --", "\" OR 1=1 --",

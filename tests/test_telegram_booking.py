@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dtm
 
 from handlers.app import build_application
+from tests.chat_fixtures import NOW
 from tests.fakebotapi import ADMIN, USER, Call, FakeBotAPI
 from tests.telegram_fixtures import TELEGRAM_TESTS, RunningBot, exchange, fake, open_assistant, tg_settings  # noqa: F401
 
 pytestmark = TELEGRAM_TESTS
 
 KEY = f"tg:{USER['id']}"
-SOON = dtm.date.today() + dtm.timedelta(days=14)
+SOON = NOW.date() + dtm.timedelta(days=14)        # the assistant's clock says it is NOW
 TUESDAY = SOON + dtm.timedelta(days=(1 - SOON.weekday()) % 7)  # a school day inside the booking window
 ANSWERS = {"school": "上海市浦东新区川沙小学", "street": "川沙", "address": "浦东新区川沙路100号",
            "contact_name": "王丽", "contact_role": "德育主任", "phone": "021-12345678", "grades": "四年级",
@@ -33,7 +34,7 @@ async def fill(server: FakeBotAPI, assistant, prompt: Call, until: str) -> Call:
 
 async def test_school_booking_survives_a_restart_and_reaches_staff(fake, engine, kb_settings, tmp_path):
     settings = tg_settings(fake)
-    first = open_assistant(engine, kb_settings, tmp_path)
+    first = open_assistant(engine, kb_settings, tmp_path, clock=lambda: NOW)
     async with RunningBot(build_application(settings, first)):
         [notice] = await exchange(fake, fake.command("/book"))
         assert "个人信息" in notice.text
@@ -41,7 +42,7 @@ async def test_school_booking_survives_a_restart_and_reaches_staff(fake, engine,
         prompt = await fill(fake, first, prompt, until="contact_name")
     # the bot stopped half-way through the form (post_shutdown closed its databases)
 
-    second = open_assistant(engine, kb_settings, tmp_path)
+    second = open_assistant(engine, kb_settings, tmp_path, clock=lambda: NOW)
     assert second.state.get(KEY)[2]["address"] == ANSWERS["address"]
     async with RunningBot(build_application(settings, second)):
         review = await fill(fake, second, prompt, until="review")

@@ -10,7 +10,7 @@ from telegram.ext import CommandHandler
 from handlers import app as app_module
 from handlers.app import build_application, run
 from handlers.errors import RedactToken, describe, protect_logs
-from handlers.ratelimit import SlidingWindow, Verdict
+from runtime.ratelimit import SlidingWindow, Verdict
 from handlers.settings import TelegramSettings
 from tests.telegram_fixtures import tg_assistant  # noqa: F401
 

@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 
-from knowledge.config import REPO
+from runtime.settings import REPO
 from tests.fakebotapi import TOKEN
 from tests.telegram_fixtures import TELEGRAM_TESTS, fake  # noqa: F401
 

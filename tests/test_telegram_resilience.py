@@ -2,6 +2,7 @@
 messages, restarts in the middle of a form, webhooks, long answers and attachments."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -81,9 +82,19 @@ async def test_network_errors_are_logged_and_the_next_update_is_answered(tg, log
     assert any(r.levelno == logging.WARNING and "network" in r.getMessage() for r in log_errors.records)
 
 
-async def test_polling_survives_a_failing_get_updates(tg):
+async def test_polling_survives_a_failing_get_updates(tg, log_errors):
+    mark = tg.mark()
     tg.fail("getUpdates", 502, "Bad Gateway")
-    await exchange(tg, tg.command("/help"))
+    await exchange(tg, tg.command("/help"))        # wakes the long poll; the poll after it fails
+    deadline = time.monotonic() + 5
+    while not tg.attempts("getUpdates", since=mark):
+        assert time.monotonic() < deadline, "the failing getUpdates was never made"
+        await asyncio.sleep(0.01)
+    assert [c.status for c in tg.attempts("getUpdates", since=mark)] == [502]
+    [reply] = await exchange(tg, tg.command("/help", user=ADMIN))   # only a poll after the failure brings this
+    assert reply.params["chat_id"] == ADMIN["id"]
+    assert any(r.levelno == logging.WARNING and "network" in r.getMessage() and "Bad Gateway" in r.getMessage()
+               for r in log_errors.records)
 
 
 async def test_the_bot_starts_even_when_the_staff_menu_cannot_be_set(fake, tg_assistant, log_errors):

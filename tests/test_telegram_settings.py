@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.settings import SettingsError, TelegramSettings
+from handlers.settings import TelegramSettings
+from runtime.settings import SettingsError
 
 TOKEN = "123456789:AAE-abc_DEF"
 

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from chat.types import Event, Reply
-from tests.test_chat_flows import ADMIN, NOW, SCHOOL_ANSWERS, make_assistant
+from tests.chat_fixtures import ADMIN, NOW, SCHOOL_ANSWERS, make_assistant
 from web.app import build_web_app, queue_reminders
 from web.sessions import CSRF_COOKIE, SESSION_COOKIE
 from web.settings import WebSettings

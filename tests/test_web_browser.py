@@ -22,8 +22,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from knowledge.config import REPO
-from tests.test_chat_flows import ADMIN, NOW, make_assistant
+from runtime.settings import REPO
+from tests.chat_fixtures import ADMIN, NOW, make_assistant
 from web.app import build_web_app
 from web.settings import WebSettings
 

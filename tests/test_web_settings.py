@@ -2,8 +2,9 @@
 import pytest
 
 from chat.types import Attachment
+from runtime.settings import SettingsError
 from web.sessions import AttachmentStore, new_token, well_formed
-from web.settings import SettingsError, WebSettings
+from web.settings import WebSettings
 
 
 def test_defaults_listen_locally_with_limits_on():

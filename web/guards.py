@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from chat.texts import Texts
-from handlers.ratelimit import SlidingWindow, Verdict
-from knowledge.content import load_messages
+from chat.texts import Texts, messages_in
+from runtime.ratelimit import SlidingWindow, Verdict
 from web.sessions import COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, USER, new_token, user_key, well_formed
 from web.settings import WebSettings
 
@@ -34,7 +33,7 @@ class Wording:
     """The web page's own messages (web/messages.yaml), falling back to the bot's (content/messages.yaml)."""
 
     def __init__(self, shared: Texts, folder: Path = Path(__file__).parent):
-        self.own, self.shared = load_messages(folder), shared
+        self.own, self.shared = messages_in(folder), shared
 
     def __call__(self, key: str, **values) -> str:
         if key in self.own:

@@ -1,0 +1,114 @@
+"""The one way the bot's own SQLite files (bookings, chat state) are opened, migrated and queried.
+
+    MIGRATIONS = [("0001_initial", ["CREATE TABLE …", …]), ("0002_…", [add_column("t", "c", "TEXT")])]
+    db = Database(path, MIGRATIONS, name="chat state")
+    with db.write() as conn:        # BEGIN IMMEDIATE … COMMIT (ROLLBACK on an exception)
+        conn.execute("INSERT …", [...])
+    with db.read() as conn:         # one consistent snapshot
+        row = conn.execute("SELECT … AS n …").fetchone()["n"]    # rows are dicts: read columns by name
+
+The file is private (0600), in WAL mode with a busy timeout; migrations are named, applied once each inside the
+write lock, and recorded in the table `_migrations` (name, applied_at). A database made before it kept that record
+is brought forward by the same list: write migrations so they also hold on such a file (CREATE … IF NOT EXISTS,
+add_column), and the record starts with them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+Step = str | Callable[[sqlite3.Connection], None]
+Migration = tuple[str, Sequence[Step]]
+
+
+def dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    """Rows as {column: value}, so no code depends on the order of columns."""
+    return {col[0]: value for col, value in zip(cursor.description, row)}
+
+
+def add_column(table: str, column: str, declaration: str) -> Callable[[sqlite3.Connection], None]:
+    """A migration step adding a column, which leaves a table that already has it (from older code) alone."""
+    def step(conn: sqlite3.Connection) -> None:
+        columns = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    step.__name__ = f"add_column_{table}_{column}"
+    return step
+
+
+class Database:
+    """One SQLite connection (WAL, busy timeout, dict rows) shared by the threads of one process."""
+
+    def __init__(self, path: Path | str, migrations: Sequence[Migration], *, name: str = "database",
+                 timeout: float = 30.0):
+        self.path, self.name, self.migrations = Path(path), name, list(migrations)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        if not hasattr(os, "getuid") or os.stat(self.path).st_uid == os.getuid():
+            os.chmod(self.path, 0o600)
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = dict_row
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: BEGIN IMMEDIATE takes the write lock before any check is read."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read snapshot."""
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations recorded in _migrations, oldest first."""
+        with self._lock:
+            return [r["name"] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    def _migrate(self) -> None:
+        """Apply the named migrations not yet recorded, all inside one write transaction."""
+        wanted = [name for name, _ in self.migrations]
+        with self._lock:
+            exists = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+            if exists and self.applied_migrations() == wanted:
+                return
+            with self.write() as conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                done = {r["name"] for r in conn.execute("SELECT name FROM _migrations")}
+                for name, steps in self.migrations:
+                    if name in done:
+                        continue
+                    for step in steps:
+                        step(conn) if callable(step) else conn.execute(step)
+                    conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
+                    logger.info("applied %s migration %s to %s", self.name, name, self.path)
