@@ -21,7 +21,7 @@ def test_legal_questions_with_the_same_words_get_the_law(engine, question):
 
 def test_the_reply_carries_the_flows_button(engine, tmp_path):
     from chat.types import Event
-    from tests.test_chat_flows import make_assistant
+    from tests.chat_fixtures import make_assistant
     assistant = make_assistant(engine, tmp_path)
     reply = assistant.handle(Event(user="cli:t", text="我的预约怎么样了"))[0]
     assert [b.data for row in reply.buttons for b in row] == ["menu:my"]
