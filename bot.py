@@ -27,6 +27,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for question in questions:
         answer = engine.answer(question)
         if args.json:
+            for match in answer.matches:
+                if match.kind == "faq":
+                    match.documents = engine.render.documents(match.id)
             print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
         else:
             print(answer.answer + "\n", flush=True)
