@@ -196,7 +196,8 @@ def _anchors(tail: str) -> list[str]:
     """What to look up in the article for the words after a 可/可以: the verb right after it and any number."""
     words = _LEAD_WORDS.sub("", tail)
     verb = words[:2]
-    anchors = [verb] if len(verb) == 2 and not _PREPOSITION.match(verb) and verb not in _READER_RIGHTS else []
+    usable = len(verb) == 2 and not _PREPOSITION.match(verb) and not verb.startswith("不") and verb not in _READER_RIGHTS
+    anchors = [verb] if usable else []
     return anchors + _NUMBER.findall(tail)
 
 
@@ -205,8 +206,8 @@ def modal_conflicts(paraphrase: str, article: str) -> list[str]:
 
     For each 可/可以 the verb right after it (and any number in the same clause) is looked up in the article;
     it is a conflict when every place the article says it is governed by a strong modal and none by a permissive one.
-    A 可以 before a preposition (「可以向…投诉」) usually gives the reader a right the article does not word, and is
-    only compared by its numbers."""
+    A 可以 before a preposition (「可以向…投诉」), a 「可以不…」 and a reader's own right (「可以要求赔偿」) usually give
+    the reader a right the article does not word, and are only compared by their numbers."""
     article = arabize(article)
     conflicts = []
     for clause in re.split(r"[，,。；;：:！？\n]", paraphrase):
