@@ -105,9 +105,6 @@ class Document:
     rule: str
     where: str = ""
 
-    def as_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "issuer": self.issuer, "date": self.date, "kind": self.kind}
-
 
 @dataclass
 class Digest:

@@ -142,8 +142,6 @@ _STRONG = ("应当", "不得", "并处", "责令", "必须")
 _PERMISSIVE = re.compile(r"(?<![不许认宁即无尽大])可(?:以)?(?![能是靠疑怜爱见惜怕笑观谓否口乐信言供知控贵喜恨耻叹敬行])")
 _CLAUSE_SPLIT = re.compile(r"[，,：:]")
 _SENTENCE_SPLIT = re.compile(r"[。；;！？\n]")
-
-
 _SERIES_REACH = 8    # a modal this close to the end of an earlier clause governs the short clauses after it
 _SHORT_CLAUSE = 10   # 「给予警告」「没收违法所得」: items of a series the modal before them governs
 _LEAD_WORDS = re.compile(r"^(?:依法|依照|按照|根据|还|也|再|都|就)+")
@@ -165,7 +163,7 @@ def _modal_at(text: str) -> tuple[int, str | None]:
     for match in _PERMISSIVE.finditer(text):
         if match.start() > best:
             best, kind = match.start(), "permissive"
-    if kind == "strong" and _PERMISSIVE.search(text[max(0, best - 3):best].rstrip("并也")[-2:] or "-"):
+    if kind == "strong" and _PERMISSIVE.search(text[max(0, best - 3):best]):
         kind = "permissive"
     return best, kind
 
@@ -240,14 +238,15 @@ def modal_problems(content: Content, official_text: dict[str, str]) -> list[str]
 
 # ---- amendments after the stored text (content/laws.yaml) ------------------------------------------------------
 
-_AMENDED = re.compile(rf"刑法第({CN_NUMBER})条(之[一二三四五六七八九十]+)?(?!之|后增加)")
-_INSERTED = re.compile(rf"作为第({CN_NUMBER})条(之[一二三四五六七八九十]+)")
+_SUFFIX = "之[一二三四五六七八九十]+"
+_INSERTED = re.compile(rf"作为第({CN_NUMBER})条({_SUFFIX})")
 
 
 def amended_articles(text: str, law_short: str = "刑法") -> set[str]:
-    """The articles an amendment's text changes or inserts: 「将刑法第三百九十条修改为」 -> "390"."""
-    pattern = re.compile(_AMENDED.pattern.replace("刑法", re.escape(law_short)))
-    found = {f"{cn_to_int(m.group(1))}{m.group(2) or ''}" for m in pattern.finditer(text)}
+    """The articles an amendment's text changes or inserts: 「将刑法第三百九十条修改为」 -> "390",
+    「在刑法第一百三十三条之一后增加一条，作为第一百三十三条之二」 -> "133之二" (133之一 itself is unchanged)."""
+    changed = re.compile(rf"{re.escape(law_short)}第({CN_NUMBER})条({_SUFFIX})?(?!之|后增加)")
+    found = {f"{cn_to_int(m.group(1))}{m.group(2) or ''}" for m in changed.finditer(text)}
     found |= {f"{cn_to_int(m.group(1))}{m.group(2)}" for m in _INSERTED.finditer(text)}
     return found
 
