@@ -11,7 +11,8 @@ class Match:
     title: str
     text: str
     score: float
-    sources: list[dict]
+    sources: list[dict]  # statute articles only
+    documents: list[dict] = field(default_factory=list)  # normative documents a FAQ entry cites (by name)
 
 
 @dataclass

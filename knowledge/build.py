@@ -135,13 +135,19 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
         laws.append({"name": law.name, "short": law.short, "kind": law.source,
                      "version_date": text.version_date if text else law.version_date,
                      "status": text.status if text else "现行有效", "origin": text.origin if text else "digests",
-                     "official": int(bool(text)), "aliases": json.dumps(law.aliases, ensure_ascii=False)})
+                     "official": int(bool(text)), "aliases": json.dumps(law.aliases, ensure_ascii=False),
+                     "text_basis": law.text_basis or "",
+                     "amendments": json.dumps([vars(a) for a in law.amendments], ensure_ascii=False)})
     db["laws"].insert_all(laws, pk="name")
     db["articles"].insert_all(articles, pk="key")
     db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
                            "paraphrases": e.paraphrases, "answer": e.answer,
-                           "sources": [c.as_json() for c in e.sources], "related": e.related}
+                           "sources": [c.as_json() for c in e.sources], "related": e.related,
+                           "documents": e.documents}
                           for e in content.faq), pk="id")
+    db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
+                            "where": str}, pk="id")
+    db["documents"].insert_all(vars(d) for d in content.documents)
     db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
     db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")
     db["programs"].insert_all((vars(p) for p in content.programs), pk="id")

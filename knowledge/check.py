@@ -5,8 +5,8 @@ from pathlib import Path
 
 from knowledge.build import _article_rows, gather
 from knowledge.config import KnowledgeSettings
-from knowledge.verify import (coverage, digest_number_problems, faq_number_problems, seed_problems,
-                              structural_problems)
+from knowledge.verify import (amendment_problems, coverage, digest_number_problems, faq_number_problems,
+                              modal_problems, seed_problems, structural_problems)
 from knowledge.wording import message_problems
 from runtime.settings import REPO
 
@@ -25,6 +25,8 @@ def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tupl
     if missing_local:
         report.append("未找到地方性法规原文（KB_STATUTES_DIR），跳过要点数字核对：" + "、".join(missing_local))
     problems += digest_number_problems(content, official)
+    problems += modal_problems(content, official)
+    problems += amendment_problems(content, sources.laws_db)
     if not missing_local:  # with every text loaded, an answer's numbers must come from what it cites
         problems += faq_number_problems(content, {r["key"]: r["text"] + r["digest"] for r in rows})
     problems += seed_problems(content, seed_dir)

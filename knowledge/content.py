@@ -1,11 +1,12 @@
 """Load and validate everything office staff edit in content/; errors name file, line and entry."""
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.model import (Citation, Contact, Digest, FaqEntry, LawSpec,
+from knowledge.model import (Amendment, Citation, Contact, Digest, Document, FaqEntry, LawSpec,
                              PolicyItem, Program, SynonymRule, Trigger)
 from knowledge.danger import load_danger_rules
 from knowledge.intents import load_intents
@@ -16,6 +17,7 @@ from knowledge.yamlfile import ContentError, load_yaml, require
 __all__ = ["Content", "ContentError", "load_content"]
 
 AUDIENCES = ("家长", "学生", "学校")
+DOCUMENT_KINDS = ("规范性文件",)
 ANSWER_LIMITS = (60, 250)
 MIN_PARAPHRASES = 3
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -39,9 +41,13 @@ class Content:
     stopwords: set[str]
     dictionary: Path
     files: list[Path] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
 
     def law(self, name: str) -> LawSpec | None:
         return next((law for law in self.laws if law.name == name), None)
+
+    def document(self, document_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == document_id), None)
 
 
 def _citations(path: Path, item: dict, entry: str, key: str = "sources", *, required: bool = True) -> list[Citation]:
@@ -86,8 +92,26 @@ def load_laws(root: Path) -> list[LawSpec]:
         laws.append(LawSpec(name=name, short=item.get("short") or name, source=source,
                             aliases=_str_list(path, item, "aliases", name, required=False),
                             articles=item.get("articles", "all"), file=item.get("file"),
-                            version_date=item.get("version_date"), digests=item.get("digests")))
+                            version_date=item.get("version_date"), digests=item.get("digests"),
+                            text_basis=item.get("text_basis"), amendments=_amendments(path, item, name)))
     return laws
+
+
+def _amendments(path: Path, item: dict, law: str) -> list[Amendment]:
+    """Later amendments of a law: {name, date, articles}; the articles are checked against the amendment's text."""
+    result = []
+    for raw in item.get("amendments") or []:
+        name = require(path, raw, "name", str, law)
+        date = str(require(path, raw, "date", (str, datetime.date), law))
+        articles = require(path, raw, "articles", list, law)
+        try:
+            labels = tuple(f"{c.article}{c.suffix}" for c in (Citation.parse(law, a) for a in articles))
+        except ValueError as exc:
+            raise ContentError(path, str(exc), raw.line, name) from exc
+        result.append(Amendment(name=name, date=date, articles=labels))
+    if result and not item.get("text_basis"):
+        raise ContentError(path, "写了 amendments 就要写 text_basis（数据包里的条文是哪次修正后的文本）", item.line, law)
+    return result
 
 
 def load_faq(root: Path) -> list[FaqEntry]:
@@ -114,8 +138,32 @@ def load_faq(root: Path) -> list[FaqEntry]:
                 question=require(path, item, "question", str, entry_id).strip(), paraphrases=paraphrases,
                 answer=answer, sources=_citations(path, item, entry_id),
                 related=_str_list(path, item, "related", entry_id, required=False),
-                where=f"{path.name}:{item.line}"))
+                where=f"{path.name}:{item.line}",
+                documents=_str_list(path, item, "documents", entry_id, required=False)))
     return entries
+
+
+def load_documents(root: Path) -> list[Document]:
+    """Normative documents (documents.yaml): cited by name, issuer and date, never as statute articles."""
+    path = root / "documents.yaml"
+    if not path.is_file():
+        return []
+    documents = []
+    for item in require(path, load_yaml(path), "documents", list):
+        doc_id = require(path, item, "id", str)
+        if not _ID.match(doc_id):
+            raise ContentError(path, "id 只能用小写英文字母、数字和连字符", item.line, doc_id)
+        kind = require(path, item, "kind", str, doc_id)
+        if kind not in DOCUMENT_KINDS:
+            raise ContentError(path, f"kind 只能是 {'/'.join(DOCUMENT_KINDS)}", item.line, doc_id)
+        name = require(path, item, "name", str, doc_id).strip()
+        if name.startswith("《") or name.endswith("》"):
+            raise ContentError(path, "name 写文件全称，不带书名号", item.line, doc_id)
+        documents.append(Document(id=doc_id, name=name, issuer=require(path, item, "issuer", str, doc_id).strip(),
+                                  date=str(require(path, item, "date", (str, datetime.date), doc_id)), kind=kind,
+                                  rule=require(path, item, "rule", str, doc_id).strip(),
+                                  where=f"{path.name}:{item.line}"))
+    return documents
 
 
 def load_digests(root: Path, laws: list[LawSpec]) -> list[Digest]:
@@ -238,6 +286,6 @@ def load_content(root: Path) -> Content:
         streets=load_streets(root), synonyms=load_synonyms(root), in_scope=in_scope, offtopic=offtopic,
         emergency=load_danger_rules(root, {c.number for c in contacts}),
         messages=load_messages(root), stopwords=_word_file(root / "stopwords.txt"),
-        dictionary=root / "dictionary.txt")
+        dictionary=root / "dictionary.txt", documents=load_documents(root))
     content.files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".txt"))
     return content

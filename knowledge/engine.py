@@ -226,7 +226,8 @@ class Engine:
         score = round(cand.score, 4)
         if cand.kind == "faq":
             row = self.kb.faq[cand.ref]
-            return Match("faq", row["id"], row["question"], row["answer"], score, row["sources"])
+            return Match("faq", row["id"], row["question"], row["answer"], score, row["sources"],
+                         self.render.documents(row["id"]))
         if cand.kind == "policy":
             row = self.kb.policies[cand.ref]
             return Match("policy", str(row["number"]), row["title"], row["summary"], score, [])

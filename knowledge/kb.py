@@ -35,6 +35,7 @@ class KnowledgeBase:
     bigrams: BM25
     faq_terms: dict[str, frozenset[str]] = field(default_factory=dict)  # faq id -> every word of its wording
     faq_docs: dict[str, tuple[int, ...]] = field(default_factory=dict)  # faq id -> its documents
+    documents: dict[str, dict] = field(default_factory=dict)  # normative documents by id (documents.yaml)
 
     @classmethod
     def load(cls, path: Path, cache_dir: Path | None = None) -> "KnowledgeBase":
@@ -44,13 +45,15 @@ class KnowledgeBase:
         table = lambda name: db.execute(f"select * from {name}").fetchall()  # noqa: E731 - fixed table names
         try:
             manifest = json.loads(db.execute("select value from manifest where key='manifest'").fetchone()["value"])
-            laws = {r["name"]: {**r, "aliases": json.loads(r["aliases"])} for r in table("laws")}
+            laws = {r["name"]: {**r, "aliases": json.loads(r["aliases"]),
+                                "amendments": json.loads(r.get("amendments") or "[]")} for r in table("laws")}
             articles = {r["key"]: r for r in table("articles")}
             faq = {}
             for row in table("faq"):
-                for key in ("audience", "paraphrases", "sources", "related"):
-                    row[key] = json.loads(row[key])
+                for key in ("audience", "paraphrases", "sources", "related", "documents"):
+                    row[key] = json.loads(row.get(key) or "[]")
                 faq[row["id"]] = row
+            documents = {r["id"]: r for r in table("documents")}
             policies = {}
             for row in table("policies"):
                 for key in ("measures", "projects", "units", "questions"):
@@ -70,7 +73,7 @@ class KnowledgeBase:
             if doc.kind == "faq":
                 vocabulary.setdefault(doc.ref, set()).update(doc.terms)
         words, bigrams = _indexes(rows, manifest["fingerprint"], cache_dir)
-        return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies,
+        return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies, documents=documents,
                    contacts=contacts, programs=programs, docs=docs, words=words, bigrams=bigrams,
                    faq_terms={k: frozenset(v) for k, v in vocabulary.items()},
                    faq_docs=_group([(d.ref, i) for i, d in enumerate(docs) if d.kind == "faq"]))

@@ -41,6 +41,15 @@ class Citation:
         return data
 
 
+@dataclass(frozen=True)
+class Amendment:
+    """A later amendment of a law whose text the knowledge base holds in an earlier version."""
+
+    name: str
+    date: str
+    articles: tuple[str, ...]  # the articles it changed, as content writes them: "165", "133之一"
+
+
 @dataclass
 class LawSpec:
     name: str
@@ -51,6 +60,8 @@ class LawSpec:
     file: str | None = None
     version_date: str | None = None
     digests: str | None = None
+    text_basis: str | None = None  # the amendment the stored text incorporates, e.g. 刑法修正案（十一）
+    amendments: list[Amendment] = field(default_factory=list)
 
     def wants(self, number: int) -> bool:
         """True when the article is in the configured selection."""
@@ -78,6 +89,20 @@ class FaqEntry:
     answer: str
     sources: list[Citation]
     related: list[str] = field(default_factory=list)
+    where: str = ""
+    documents: list[str] = field(default_factory=list)  # ids in documents.yaml
+
+
+@dataclass
+class Document:
+    """A normative document (not a statute) that sets a rule people meet, cited by name, issuer and date."""
+
+    id: str
+    name: str
+    issuer: str
+    date: str
+    kind: str
+    rule: str
     where: str = ""
 
 

@@ -16,27 +16,51 @@ class Renderer:
     def _m(self, key: str, **values) -> str:
         return self.messages[key].format(**values).strip()
 
-    def version(self, law: str) -> str:
+    def version(self, law: str, article: int | None = None, suffix: str = "") -> str:
+        """The version a quoted text is: for a law amended after its stored text (content/laws.yaml
+        amendments), say whether this article was changed since, instead of the database's bare 「已被修改」."""
         meta = self.kb.laws.get(law, {})
-        return self._m("version_label", date=meta.get("version_date") or "—", status=meta.get("status") or "")
+        date = meta.get("version_date") or "—"
+        amendments = meta.get("amendments") or []
+        if not amendments:
+            return self._m("version_label", date=date, status=meta.get("status") or "")
+        basis = meta.get("text_basis") or ""
+        if article is None:
+            names = "、".join(f"{a['name'].removeprefix('中华人民共和国')}（{a['date']}）" for a in amendments)
+            return self._m("version_label_amended_law", date=date, basis=basis, amendments=names)
+        changed = [a for a in amendments if f"{article}{suffix}" in a["articles"]]
+        if not changed:
+            return self._m("version_label_unchanged", date=date, basis=basis)
+        last = changed[-1]
+        return self._m("version_label_changed", date=date, basis=basis,
+                       amendment=last["name"].removeprefix("中华人民共和国"), amendment_date=last["date"])
 
-    def basis(self, sources: list[dict]) -> str:
+    def documents(self, faq_id: str) -> list[dict]:
+        """The normative documents a FAQ entry cites (documents.yaml), as the JSON contract shows them."""
+        row = self.kb.faq.get(faq_id) or {}
+        found = (self.kb.documents.get(d) for d in row.get("documents") or [])
+        return [{k: d[k] for k in ("id", "name", "issuer", "date", "kind")} for d in found if d]
+
+    def basis(self, sources: list[dict], documents: list[dict] = ()) -> str:
         lines = [self._m("basis_header")]
         for s in sources:
             label = f"第{int_to_cn(s['article'])}条{s.get('suffix', '')}"
-            lines.append(self._m("basis_line", law=s["law"], label=label, version=self.version(s["law"])))
+            version = self.version(s["law"], s["article"], s.get("suffix", ""))
+            lines.append(self._m("basis_line", law=s["law"], label=label, version=version))
+        lines += [self._m("basis_document", name=d["name"], issuer=d["issuer"], date=d["date"]) for d in documents]
         return "\n".join(lines)
 
     def faq(self, match: Match, drop: str = "") -> str:
         """A curated answer and its legal basis; `drop` is an opening verdict that answers another question."""
         text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
-        return f"{text}\n\n{self.basis(match.sources)}"
+        return f"{text}\n\n{self.basis(match.sources, self.documents(match.id))}"
 
     def articles(self, matches: list[Match]) -> str:
         blocks = []
         for m in matches:
             row = self.kb.articles[m.id]
-            head = self._m("article_header", law=row["law"], label=row["label"], version=self.version(row["law"]))
+            version = self.version(row["law"], row["number"], row["suffix"])
+            head = self._m("article_header", law=row["law"], label=row["label"], version=version)
             if m.kind == "digest":
                 blocks.append(f"{head}\n{self._m('digest_note')}\n{row['digest']}")
             else:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.model import Citation, LawSpec
-from knowledge.numerals import CN_NUMBER, cn_to_int
+from knowledge.numerals import CN_NUMBER, cn_to_int, int_to_cn
 
 _ARTICLE_LINE = re.compile(rf"^第({CN_NUMBER}|\d+)条(之[一二三四五六七八九十]+)?[\s\u3000]*(.*)$")
 _HEADING = re.compile(r"^(#{2,4})\s*(.+?)\s*$")
+_DIVISION = re.compile(rf"^第({CN_NUMBER}|\d+)([章节])(?:[\s\u3000]+(.*))?$")  # a bare 「第三章 学校保护」 or 「第一节 …」
+_BARE_TITLE = re.compile(r"^[^。，；：、？！,;:?!（）()“”]{2,20}$")  # 「网络素养促进」: a chapter title without its number
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _SUFFIX_NO = re.compile(r"(之[一二三四五六七八九十]+)$")
 _VERSION = re.compile(r"\((\d{4}-\d{2}-\d{2})\)")
 
@@ -96,27 +99,47 @@ def find_local_file(folder: Path | None, law: LawSpec) -> Path | None:
 
 
 def parse_markdown(path: Path, law: LawSpec) -> LawText:
-    """Parse the corpus format: `# 标题`, `## 第X章`, `### 第X节`, lines starting 第X条."""
+    """Parse a statute in markdown: `# 标题`; chapters as `## 第X章 …`, a bare line `第X章 …`, or (after the first
+    chapter) a bare short title line such as 「网络素养促进」, numbered after the chapter before it; sections as
+    `### 第X节 …` or a bare `第X节 …`; articles as lines starting 第X条."""
     chapter = section = ""
+    chapter_no = 0
     articles: list[Article] = []
     body = path.read_text(encoding="utf-8")
     if "<!-- INFO END -->" in body:
         body = body.split("<!-- INFO END -->", 1)[1]
     for raw in body.splitlines():
-        line = raw.strip()
+        line = raw.strip().strip(_INVISIBLE).strip()
         if not line:
             continue
         if heading := _HEADING.match(line):
             if len(heading.group(1)) == 2:
                 chapter, section = tidy_heading(heading.group(2)), ""
+                chapter_no = _division_number(chapter, chapter_no)
             else:
                 section = tidy_heading(heading.group(2))
+            continue
+        if division := _DIVISION.match(line):
+            if division.group(2) == "章":
+                chapter, section = tidy_heading(line), ""
+                chapter_no = cn_to_int(division.group(1)) or chapter_no
+            else:
+                section = tidy_heading(line)
             continue
         if match := _ARTICLE_LINE.match(line):
             number = cn_to_int(match.group(1))
             articles.append(Article(Citation(law.name, number, match.group(2) or ""), chapter, section,
                                     match.group(3).strip()))
+        elif chapter_no and articles and _BARE_TITLE.match(line):
+            chapter_no += 1
+            chapter, section = tidy_heading(f"第{int_to_cn(chapter_no)}章 {line}"), ""
         elif articles and not line.startswith("#"):
             articles[-1].text += "\n" + line
     version = m.group(1) if (m := _VERSION.search(path.name)) else law.version_date
     return LawText(law.name, version, "现行有效", f"file:{path.name}", articles)
+
+
+def _division_number(heading: str, current: int) -> int:
+    """The chapter number a heading states (「第三章 学校保护」 -> 3), else the current one."""
+    match = _DIVISION.match(heading)
+    return (cn_to_int(match.group(1)) or current) if match else current
