@@ -14,6 +14,7 @@ from knowledge.yamlfile import ContentError, load_yaml, require
 
 # 「我今年15岁」「我才13」「本人16周岁」: the writer's own age
 _SELF_AGE = re.compile(r"(?:我|本人)(?:今年|现在|才|已经|刚|刚满|已|都)?(?:满)?(\d{1,2})(?:周岁|岁|了)")
+GENERIC_ASKS = {"help"}  # 「怎么办」 goes with any question: it never makes an entry a misfit
 _AGES = re.compile(r"(\d{1,2})\s*(?:周岁|岁)")
 
 
@@ -91,7 +92,8 @@ class Reader:
         penalty = 0.0
         if asked.side and entry.side and asked.side != entry.side:
             penalty += 0.6
-        if asked.asks and entry.asks and not set(asked.asks) & set(entry.asks):
+        asked_kinds, entry_kinds = set(asked.asks) - GENERIC_ASKS, set(entry.asks) - GENERIC_ASKS
+        if asked_kinds and entry_kinds and not asked_kinds & entry_kinds:
             penalty += 0.4
         return min(1.0, penalty)
 
