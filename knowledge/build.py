@@ -166,6 +166,20 @@ def _source(law: LawSpec, text: LawText | None, articles: list[dict], docs: list
     return entry
 
 
+def _private_file(target: Path) -> Path:
+    """Where this process writes the new file before it replaces `target`: its own name, so two processes that build
+    at the same moment do not write into one file; files that crashed builds left behind are removed."""
+    for stale in target.parent.glob(f"{target.stem}.*.tmp"):
+        try:
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink()
+        except OSError:
+            pass
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    return tmp
+
+
 def _prune_cache(cache: Path, fingerprint: str) -> None:
     """Drop what earlier builds left under data/cache: their small dictionaries, jieba's caches of those (named as
     jieba names them) and the search-index caches of the time before the build wrote the index."""
@@ -199,44 +213,47 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
     index = pack_index((*segmenter.words_and_terms(d["text"]), segmenter.bigrams(segmenter.prepare(d["text"])))
                        for d in docs)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = settings.kb_path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    db = sqlite_utils.Database(tmp)
-    db.execute("pragma journal_mode = off")  # a private file until os.replace: one fsync at the end suffices
-    db.execute("pragma synchronous = off")
-    laws = []
-    for law in content.laws:
-        text = sources.texts.get(law.name)
-        laws.append({"name": law.name, "short": law.short, "kind": law.source,
-                     "version_date": text.version_date if text else law.version_date,
-                     "status": text.status if text else IN_FORCE, "origin": text.origin if text else "digests",
-                     "official": int(bool(text)), "aliases": json.dumps(law.aliases, ensure_ascii=False)})
-    db["laws"].insert_all(laws, pk="name")
-    db["articles"].insert_all(articles, pk="key")
-    db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
-                           "paraphrases": e.paraphrases, "answer": e.answer,
-                           "sources": [c.as_json() for c in e.sources], "related": e.related}
-                          for e in content.faq), pk="id")
-    db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
-    db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")
-    db["programs"].insert_all((vars(p) for p in content.programs), pk="id")
-    db["docs"].insert_all(docs, pk="id")
-    db["search_index"].insert({"name": "index", "data": index}, pk="name")
-    db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word")
-    manifest = {
-        "format": FORMAT, "fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "sources": {law.name: _source(law, sources.texts.get(law.name), articles, docs) for law in content.laws},
-        "counts": {"faq": len(content.faq), "articles": len(articles), "digests": len(content.digests),
-                   "policies": len(content.policies), "contacts": len(content.contacts),
-                   "programs": len(content.programs), "docs": len(docs), "index_bytes": len(index)},
-        "laws_db": str(sources.laws_db) if sources.laws_db else None,
-        "statutes_dir": str(settings.statutes_dir) if settings.statutes_dir else None,
-    }
-    db["manifest"].insert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
-    db.close()
-    with open(tmp, "rb+") as written:
-        os.fsync(written.fileno())
-    os.replace(tmp, settings.kb_path)
+    tmp = _private_file(settings.kb_path)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.execute("pragma journal_mode = off")  # a private file until os.replace: one fsync at the end suffices
+        db.execute("pragma synchronous = off")
+        laws = []
+        for law in content.laws:
+            text = sources.texts.get(law.name)
+            laws.append({"name": law.name, "short": law.short, "kind": law.source,
+                         "version_date": text.version_date if text else law.version_date,
+                         "status": text.status if text else IN_FORCE, "origin": text.origin if text else "digests",
+                         "official": int(bool(text)), "aliases": json.dumps(law.aliases, ensure_ascii=False)})
+        db["laws"].insert_all(laws, pk="name")
+        db["articles"].insert_all(articles, pk="key")
+        db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
+                               "paraphrases": e.paraphrases, "answer": e.answer,
+                               "sources": [c.as_json() for c in e.sources], "related": e.related}
+                              for e in content.faq), pk="id")
+        db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
+        db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")
+        db["programs"].insert_all((vars(p) for p in content.programs), pk="id")
+        db["docs"].insert_all(docs, pk="id")
+        db["search_index"].insert({"name": "index", "data": index}, pk="name")
+        db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word")
+        manifest = {
+            "format": FORMAT, "fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "sources": {law.name: _source(law, sources.texts.get(law.name), articles, docs) for law in content.laws},
+            "counts": {"faq": len(content.faq), "articles": len(articles), "digests": len(content.digests),
+                       "policies": len(content.policies), "contacts": len(content.contacts),
+                       "programs": len(content.programs), "docs": len(docs), "index_bytes": len(index)},
+            "laws_db": str(sources.laws_db) if sources.laws_db else None,
+            "statutes_dir": str(settings.statutes_dir) if settings.statutes_dir else None,
+        }
+        db["manifest"].insert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
+        db.close()
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, settings.kb_path)
+    except BaseException:  # the previous file stays; leave nothing half-written behind
+        tmp.unlink(missing_ok=True)
+        raise
     settings.kb_path.with_suffix(".manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     _prune_cache(cache, fingerprint)

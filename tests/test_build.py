@@ -255,6 +255,12 @@ def test_loaded_documents_are_what_the_segmenter_makes_of_them(engine):
         assert doc.bigrams == frozenset(seg.bigrams(seg.prepare(doc.text))), doc.ref
 
 
+def test_one_cut_gives_both_word_lists(engine):
+    seg = engine.segmenter
+    for doc in engine.kb.docs[::97]:
+        assert seg.words_and_terms(doc.text) == (seg.words(doc.text), seg.terms(doc.text)), doc.ref
+
+
 def test_build_writes_the_index_and_prunes_old_caches(tmp_path):
     settings = make_settings(tmp_path / "data")
     cache = settings.data_dir / "cache"
