@@ -1,17 +1,17 @@
-"""The built knowledge base, read once into memory with its search indexes."""
+"""The built knowledge base, read once into memory with the search index the build computed."""
 from __future__ import annotations
 
 import json
-import marshal
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite3
 
 from knowledge.bm25 import BM25
+from knowledge.index import IndexFormatError, unpack_index
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     kind: str
     ref: str
@@ -39,7 +39,7 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, path: Path, cache_dir: Path | None = None) -> "KnowledgeBase":
-        """Read the SQLite file built by knowledge.build; the search indexes are cached under cache_dir."""
+        """Read the SQLite file built by knowledge.build, search index included (`cache_dir` is not used)."""
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         db.row_factory = lambda cursor, row: {c[0]: v for c, v in zip(cursor.description, row)}
         table = lambda name: db.execute(f"select * from {name}").fetchall()  # noqa: E731 - fixed table names
@@ -63,18 +63,24 @@ class KnowledgeBase:
             programs = [{**r, **{k: json.loads(r[k]) for k in ("audience", "topics", "units")}}
                         for r in table("programs")]
             db.row_factory = None
-            rows = db.execute("select kind, ref, field, text, words, bigrams, terms from docs order by id").fetchall()
+            rows = db.execute("select kind, ref, field, text from docs order by id").fetchall()
+            blob = db.execute("select data from search_index where name = 'index'").fetchone()[0]
         finally:
             db.close()
-        docs = [Doc(kind, ref, fld, text, frozenset(terms.split()), frozenset(bigrams.split()))
-                for kind, ref, fld, text, _, bigrams, terms in rows]
+        try:
+            index = unpack_index(blob)
+        except IndexFormatError as exc:
+            raise IndexFormatError(f"{path}: {exc}; 请重新生成知识库：python bot.py kb build") from exc
+        if len(index.terms) != len(rows):
+            raise IndexFormatError(f"{path}: 检索索引与文档数不一致；请重新生成知识库：python bot.py kb build")
+        docs = [Doc(kind, ref, fld, text, terms, pairs)
+                for (kind, ref, fld, text), terms, pairs in zip(rows, index.terms, index.pairs)]
         vocabulary: dict[str, set[str]] = {}
         for doc in docs:
             if doc.kind == "faq":
                 vocabulary.setdefault(doc.ref, set()).update(doc.terms)
-        words, bigrams = _indexes(rows, manifest["fingerprint"], cache_dir)
         return cls(manifest=manifest, laws=laws, articles=articles, faq=faq, policies=policies, documents=documents,
-                   contacts=contacts, programs=programs, docs=docs, words=words, bigrams=bigrams,
+                   contacts=contacts, programs=programs, docs=docs, words=index.words, bigrams=index.bigrams,
                    faq_terms={k: frozenset(v) for k, v in vocabulary.items()},
                    faq_docs=_group([(d.ref, i) for i, d in enumerate(docs) if d.kind == "faq"]))
 
@@ -83,24 +89,6 @@ class KnowledgeBase:
 
     def law_articles(self, law: str) -> list[dict]:
         return [a for a in self.articles.values() if a["law"] == law]
-
-
-def _indexes(rows: list, fingerprint: str, cache_dir: Path | None) -> tuple[BM25, BM25]:
-    """The two BM25 indexes, from a marshal cache of this very build when there is one (fast start)."""
-    cache = cache_dir / f"index-{fingerprint[:16]}.marshal" if cache_dir else None
-    if cache and cache.exists():
-        try:
-            words, pairs = (BM25.from_state(state) for state in marshal.loads(cache.read_bytes()))
-            return words, pairs
-        except (ValueError, EOFError, TypeError, KeyError):
-            pass  # a damaged cache is rebuilt below
-    words, pairs = BM25([r[4].split() for r in rows]), BM25([r[5].split() for r in rows])
-    if cache:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_bytes(marshal.dumps([words.state(), pairs.state()]))
-        tmp.replace(cache)
-    return words, pairs
 
 
 def _group(pairs: list[tuple[str, int]]) -> dict[str, tuple[int, ...]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from knowledge.config import KnowledgeSettings
 from knowledge.statutes import packaged_laws_db
 
-FORMAT = 7  # bump when the schema or indexing changes, so old files are rebuilt
+FORMAT = 8  # bump when the schema or indexing changes, so old files are rebuilt
 
 
 class BuildError(Exception):

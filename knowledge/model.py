@@ -50,6 +50,22 @@ class Amendment:
     articles: tuple[str, ...]  # the articles it changed, as content writes them: "165", "133之一"
 
 
+def selects(selection: str | list, number: int) -> bool:
+    """True when an article number is in a selection: "all", or a list of numbers and ranges such as "17-23"."""
+    if selection == "all":
+        return True
+    for item in selection:
+        if isinstance(item, int) and item == number:
+            return True
+        if isinstance(item, str) and "-" in item:
+            low, high = (int(x) for x in item.split("-"))
+            if low <= number <= high:
+                return True
+        elif isinstance(item, str) and item.isdigit() and int(item) == number:
+            return True
+    return False
+
+
 @dataclass
 class LawSpec:
     name: str
@@ -62,21 +78,17 @@ class LawSpec:
     digests: str | None = None
     text_basis: str | None = None  # the amendment the stored text incorporates, e.g. 刑法修正案（十一）
     amendments: list[Amendment] = field(default_factory=list)
+    recall: str | list = "all"  # which stored articles search may return: all | cited | a selection (+ cited ones)
 
     def wants(self, number: int) -> bool:
         """True when the article is in the configured selection."""
-        if self.articles == "all":
+        return selects(self.articles, number)
+
+    def recalls(self, citation: Citation, cited: set[Citation]) -> bool:
+        """True when search may find this article (look-ups and 查看原文 reach every stored article anyway)."""
+        if self.recall == "all" or citation in cited:
             return True
-        for item in self.articles:
-            if isinstance(item, int) and item == number:
-                return True
-            if isinstance(item, str) and "-" in item:
-                low, high = (int(x) for x in item.split("-"))
-                if low <= number <= high:
-                    return True
-            elif isinstance(item, str) and item.isdigit() and int(item) == number:
-                return True
-        return False
+        return self.recall != "cited" and selects(self.recall, citation.article)
 
 
 @dataclass

