@@ -34,7 +34,7 @@ from knowledge.content import load_messages
 from wechat.api import WeChatApi, WeChatApiError
 from wechat.menu import command_of
 from wechat.protocol import SUCCESS, Codec, Refused, check_request
-from wechat.render import PART_BYTES, Choices, Renderer
+from wechat.render import PART_BYTES, Choices, Renderer, has_buttons
 from wechat.settings import WeChatSettings
 
 logger = logging.getLogger(__name__)
@@ -192,12 +192,14 @@ class WeChatChannel:
                 return SUCCESS
         answer: asyncio.Future = loop.create_future()
         self.seen.put(key, answer)
+        result = SUCCESS
         try:
             result = await self._answer(message, deadline)
         except Exception:
             logger.exception("WeChat push failed")
             result = self.codec.text_reply(message, self.wording("error"))
-        answer.set_result(result)
+        finally:  # a retry never waits for an attempt that was cancelled
+            answer.set_result(result)
         return result
 
     async def _answer(self, message, deadline: float) -> str:
@@ -266,7 +268,7 @@ class WeChatChannel:
             if kind == "welcome":
                 replies.append(Reply(self.wording("choose_hint")))
         parts = self.renderer.render(replies, choices)
-        if any(r.buttons for r in replies):
+        if any(has_buttons(r) for r in replies):
             state.set_setting(user, CHOICES, choices.dumps())
         return parts
 
@@ -373,7 +375,7 @@ class WeChatChannel:
     def _render_one(self, user: str, reply: Reply) -> list[str]:
         choices = Choices.loads(self.assistant.state.setting(user, CHOICES))
         parts = self.renderer.render([reply], choices)
-        if reply.buttons:
+        if has_buttons(reply):
             self.assistant.state.set_setting(user, CHOICES, choices.dumps())
         return parts
 

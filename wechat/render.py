@@ -83,7 +83,7 @@ class Renderer:
 
     def render(self, replies: list[Reply], choices: Choices) -> list[str]:
         """All replies of one turn, as few messages as the length limit allows, in order."""
-        if any(r.buttons for r in replies):
+        if any(has_buttons(r) for r in replies):
             choices.start_set()
         blocks: list[str] = []
         for reply in replies:
@@ -99,7 +99,7 @@ class Renderer:
 
     def _button_lines(self, rows: list[list[Button]], choices: Choices) -> list[str]:
         lines: list[str] = []
-        for row in rows:
+        for row in (r for r in rows if r):
             cells = []
             for button in row:
                 numbered = button_parts(button.data)[0] not in UNNUMBERED
@@ -116,6 +116,10 @@ class Renderer:
             link = f'<a href="weixin://bizmsgmenu?msgmenucontent={content}&msgmenuid={menu_id}">{label}</a>'
             return f"{number}. {link}" if number else link
         return f"[{number}] {label}" if number else f"（回复「{content}」）"
+
+
+def has_buttons(reply: Reply) -> bool:
+    return any(row for row in reply.buttons)
 
 
 def size(text: str) -> int:
