@@ -152,8 +152,12 @@ async def test_subscribe_welcomes_with_tappable_choices(assistant):
         assert any("讲座" in label for label in labels) and any("热线" in label for label in labels)
         hotline = await chat.tap("热线")
         assert "110" in hotline
-        topics = await chat.say("1")  # no numbers in the hotline reply: "1" is just text, answered
-        assert topics
+        assert "1. " not in hotline
+        typed = await chat.say("1")  # the numbers of the welcome no longer apply: "1" is just text
+        assert typed and "请直接输入您的问题" not in typed
+        later = int(time.time()) + 1  # another event (not a retry of the first): another CreateTime
+        await chat.send(bot.wx.event(chat.openid, "subscribe", "", create_time=later))
+        assert "请直接输入您的问题" in await chat.say("1")  # now it is the welcome's first choice  # now it is the welcome's first choice
 
 
 async def test_menu_clicks_are_the_same_commands(assistant):

@@ -267,8 +267,10 @@ class WeChatChannel:
             replies = self.assistant.handle(event) + self._form_link(user, before)
             if kind == "welcome":
                 replies.append(Reply(self.wording("choose_hint")))
+        had = bool(choices.numbers or choices.labels)
+        choices.start_set()  # numbers and labels mean the buttons of this answer only, as in the terminal
         parts = self.renderer.render(replies, choices)
-        if any(has_buttons(r) for r in replies):
+        if had or any(has_buttons(r) for r in replies):
             state.set_setting(user, CHOICES, choices.dumps())
         return parts
 
