@@ -152,6 +152,9 @@ async def test_subscribe_welcomes_with_tappable_choices(assistant):
         assert any("讲座" in label for label in labels) and any("热线" in label for label in labels)
         hotline = await chat.tap("热线")
         assert "110" in hotline
+        topics_id = next(menu_id for _, menu_id, label in LINK.findall(welcome) if "主题" in label)
+        assert "主题" in await chat.say("📚浏览主题", topics_id)  # a link on an older message still works
+        hotline = await chat.click("cmd:hotline")
         assert "1. " not in hotline
         typed = await chat.say("1")  # the numbers of the welcome no longer apply: "1" is just text
         assert typed and "请直接输入您的问题" not in typed

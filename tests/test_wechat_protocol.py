@@ -107,6 +107,13 @@ async def test_entities_and_garbage_are_refused(assistant, aes_key):
             assert response.status == 413
 
 
+async def test_a_long_message_beyond_the_pages_8_kb_limit_is_read(assistant):
+    async with running(assistant, aes_key=AES_KEY) as bot:
+        long = "孩子在学校被同学欺负，老师不管，" * 200  # about 9.6 KB, 12.8 KB encrypted
+        result = await bot.send(bot.wx.text(openid("long-question"), long))
+        assert result.status == 200 and result.content
+
+
 # ---- retries ------------------------------------------------------------------------------------------------
 @MODES
 async def test_the_same_message_delivered_three_times_is_answered_once(assistant, aes_key, monkeypatch):
