@@ -34,6 +34,13 @@ HINTS = {
 }
 
 
+def _code(result: dict) -> int:
+    try:
+        return int(result.get("errcode", 0) or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
 class WeChatApiError(Exception):
     """WeChat answered with an errcode (0 is success)."""
 
@@ -88,17 +95,13 @@ class WeChatApi:
     async def call(self, endpoint: str, payload: dict) -> dict:
         """POST JSON to an API endpoint with the token; once more with a new token after 40001/40014/42001."""
         token = await self.token()
-        for attempt in (1, 2):
-            result = await self._post_json(endpoint, token, payload)
-            code = int(result.get("errcode", 0) or 0)
-            if code == 0:
-                return result
-            if code in TOKEN_ERRORS and attempt == 1:
-                logger.info("WeChat refused the access token (%s); fetching a new one", code)
-                token = await self.token(stale=token)
-                continue
-            raise WeChatApiError(code, str(result.get("errmsg", "")))
-        raise AssertionError("unreachable")
+        result = await self._post_json(endpoint, token, payload)
+        if _code(result) in TOKEN_ERRORS:
+            logger.info("WeChat refused the access token (%s); fetching a new one", _code(result))
+            result = await self._post_json(endpoint, await self.token(stale=token), payload)
+        if _code(result):
+            raise WeChatApiError(_code(result), str(result.get("errmsg", "")))
+        return result
 
     async def send_text(self, openid: str, content: str) -> None:
         """A customer-service text message (allowed within 48 h of the user's last message)."""

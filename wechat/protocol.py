@@ -13,7 +13,6 @@ from collections.abc import Mapping
 import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
@@ -82,10 +81,8 @@ class Codec:
                 xml = crypto.decrypt_message({"Encrypt": encrypt}, query["msg_signature"], query["timestamp"],
                                              query["nonce"])
                 return xml, crypto
-            except (InvalidAppIdException, InvalidSignatureException, ValueError, UnicodeError):
-                continue
-            except Exception:  # padding or base64 errors from a wrong key
-                continue
+            except Exception:  # InvalidAppIdException, padding or base64 errors from a wrong key
+                continue  # try the previous key
         raise Refused(400, "cannot decrypt (wrong EncodingAESKey or AppID)")
 
     @staticmethod
