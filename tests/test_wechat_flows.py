@@ -357,6 +357,20 @@ async def test_the_web_page_opens_a_form_from_a_wechat_link(assistant):
         assert any(b["data"] == "privacy:agree:sch:new" for row in replies[0]["buttons"] for b in row)
 
 
+async def test_the_form_link_opens_the_form_in_a_real_browser(assistant, tmp_path):
+    from tests.test_web_browser import CHROMIUM, chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium here; CI runs this test")
+    async with running(assistant) as bot:
+        async with chromium(tmp_path / "profile") as page:
+            await page.send("Runtime.enable")
+            await page.send("Page.navigate", url=bot.public_url + "/?start=book")
+            notice = await page.last_reply("个人信息")
+            assert "个人信息" in notice
+            assert await page.js("location.search") == ""  # a reload shows the start page, not the form again
+
+
 # ---- the custom menu --------------------------------------------------------------------------------------------
 async def test_the_menu_is_checked_and_published_from_the_command_line(assistant, tmp_content):
     menu = load_menu(REPO / "content", "https://pufa.example.cn")
