@@ -4,7 +4,9 @@
   python bot.py ask [--json] Q   answer one question ("-" reads one question per line from stdin)
   python bot.py kb build|check   compile the knowledge base / prove the curated content right
   python bot.py admin ACTION     staff operations (pending, approve, sessions, export, backup …)
-  python bot.py web              the same assistant as a mobile web page (WEB_HOST, WEB_PORT)
+  python bot.py web              the same assistant as a mobile web page (WEB_HOST, WEB_PORT); with WECHAT_TOKEN
+                                 also the WeChat Official Account at /wechat
+  python bot.py wechat menu      publish the WeChat account's custom menu (content/wechat_menu.yaml)
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
     """Build or check the knowledge base; errors name file, entry and what is wrong."""
     from knowledge.build import BuildError, build
     from knowledge.check import run_check
-    from knowledge.yamlfile import ContentError
+    from runtime.yamlfile import ContentError
 
     settings = KnowledgeSettings.from_env()
     try:
@@ -100,16 +102,68 @@ def cmd_web(args: argparse.Namespace) -> int:
     from handlers.settings import admin_keys_from_env
     from runtime.settings import SettingsError
     from web.app import WebSettings, run_web
+    from wechat.settings import WeChatSettings
 
     try:
         web_settings = WebSettings.from_env()
         admins = admin_keys_from_env()
+        wechat = WeChatSettings.from_env()  # None unless WECHAT_TOKEN is set
     except SettingsError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
-    run_web(Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days()),
-            web_settings)
+    assistant = Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days())
+    mount = None
+    if wechat is not None:  # the WeChat Official Account answers at /wechat on the same server
+        from wechat.channel import WeChatChannel
+
+        mount = WeChatChannel(assistant, wechat).mount
+        logger.info("WeChat account %s on /wechat (%s)", wechat.app_id, "安全模式" if wechat.safe_mode else "明文模式")
+    run_web(assistant, web_settings, mount)
+    return 0
+
+
+def cmd_wechat(args: argparse.Namespace) -> int:
+    """Publish the WeChat account's custom menu (content/wechat_menu.yaml) through WeChat's API."""
+    import asyncio
+
+    import aiohttp
+
+    from runtime.settings import SettingsError
+    from wechat.menu import load_menu
+    from wechat.settings import WeChatSettings
+
+    try:
+        wechat = WeChatSettings.from_env()
+    except SettingsError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    if wechat is None:
+        print("配置错误：没有设置 WECHAT_TOKEN 等公众号配置，见 README「微信公众号」。", file=sys.stderr)
+        return 2
+    menu = load_menu(KnowledgeSettings.from_env().content_dir, wechat.public_url)
+    if args.dry_run:
+        print(json.dumps(menu, ensure_ascii=False, indent=2))
+        return 0
+    from wechat.api import WeChatApi, WeChatApiError
+
+    async def publish() -> None:
+        api = WeChatApi(wechat.api_base_url, wechat.app_id, wechat.app_secret)
+        try:
+            await api.create_menu(menu)
+        finally:
+            await api.close()
+
+    try:
+        asyncio.run(publish())
+    except WeChatApiError as exc:
+        print(f"发布失败：{exc}", file=sys.stderr)
+        return 1
+    except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        print(f"发布失败：连不上微信接口（{type(exc).__name__}）。", file=sys.stderr)
+        return 1
+    print(f"公众号菜单已发布：{len(menu['button'])} 个一级菜单，"
+          f"{sum(len(b['sub_button']) for b in menu['button'])} 个子菜单。用户重新进入公众号后（约 5 分钟内）可见。")
     return 0
 
 
@@ -150,13 +204,17 @@ def main(argv: list[str] | None = None) -> int:
 
     web = sub.add_parser("web", help="网页版聊天（可在微信内置浏览器中使用）")
     web.set_defaults(func=cmd_web)
+    wechat = sub.add_parser("wechat", help="微信公众号：menu 发布自定义菜单（content/wechat_menu.yaml）")
+    wechat.add_argument("action", choices=["menu"])
+    wechat.add_argument("--dry-run", action="store_true", help="只显示菜单 JSON，不发布")
+    wechat.set_defaults(func=cmd_wechat)
     admin = sub.add_parser("admin", help="工作人员操作：审核预约、管理讲座、统计、导出、备份")
     add_arguments(admin)
     admin.set_defaults(func=cmd_admin)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from knowledge.manifest import BuildError
-    from knowledge.yamlfile import ContentError
+    from runtime.yamlfile import ContentError
 
     try:
         return (getattr(args, "func", None) or cmd_run)(args)

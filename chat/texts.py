@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.content import load_messages
-from knowledge.yamlfile import load_yaml, require
+from runtime.yamlfile import load_yaml, require
 
 
 @dataclass(frozen=True)

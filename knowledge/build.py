@@ -21,7 +21,7 @@ from knowledge.segment import Segmenter
 from knowledge.vocabulary import vocabulary_file
 from knowledge.statutes import IN_FORCE, LawText, find_local_file, parse_markdown, read_national
 from knowledge.verify import structural_problems
-from knowledge.yamlfile import ContentError, load_yaml
+from runtime.yamlfile import ContentError, load_yaml
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from knowledge.danger import load_danger_rules
 from knowledge.intents import load_intents
 from knowledge.normalize import char_len
 from knowledge.understand import load_reader
-from knowledge.yamlfile import ContentError, load_yaml, require
+from runtime.yamlfile import ContentError, load_yaml, require
 
 __all__ = ["Content", "ContentError", "load_content"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from knowledge.model import Trigger
 from knowledge.understand import Understanding
-from knowledge.yamlfile import ContentError, load_yaml, require
+from runtime.yamlfile import ContentError, load_yaml, require
 
 WRITERS = ("child", "parent", "witness", "other")
 

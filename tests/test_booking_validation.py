@@ -112,7 +112,7 @@ def test_the_catalogue_comes_from_the_one_content_loader(tmp_content):
 
 
 def test_a_broken_catalogue_names_file_line_and_entry(tmp_content):
-    from knowledge.yamlfile import ContentError
+    from runtime.yamlfile import ContentError
 
     path = tmp_content / "lectures.yaml"
     text = path.read_text(encoding="utf-8")

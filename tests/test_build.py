@@ -17,7 +17,7 @@ from knowledge.manifest import read_manifest
 from knowledge.check import run_check
 from knowledge.model import Citation, LawSpec
 from knowledge.statutes import count_articles, packaged_laws_db, read_article, read_national
-from knowledge.yamlfile import ContentError
+from runtime.yamlfile import ContentError
 from tests.conftest import CORPUS, make_settings
 
 WHOLE = ["中华人民共和国民法典", "中华人民共和国刑法", "中华人民共和国刑事诉讼法", "中华人民共和国治安管理处罚法"]

@@ -5,7 +5,7 @@
     run_web(assistant, settings)                  # serve until Ctrl+C; closes the assistant at the end
 
 API (all JSON; POSTs need the X-CSRF-Token header echoing the pf_csrf cookie):
-    GET  /api/start              the welcome message and menu
+    GET  /api/start[?start=X]    the welcome message and menu; start=book or lec_<id> opens that form
     POST /api/message {text}     a question, a form answer or a /command
     POST /api/button  {data}     a pressed button's callback data
     GET  /api/inbox              messages queued for this session (e.g. a waitlist seat)
@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -38,6 +39,7 @@ CHORES_EVERY = 300       # seconds between looks for due reminders
 PURGE_EVERY = 24 * 3600  # seconds between purges of personal details past the retention period
 ASSISTANT = web.AppKey("assistant", Assistant)
 FILES = web.AppKey("files", AttachmentStore)
+START_PAYLOAD = re.compile(r"[A-Za-z0-9_]{1,32}")  # deep links into a flow, as Telegram's /start payloads
 
 
 def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Application:
@@ -56,9 +58,13 @@ def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Applicatio
     return app
 
 
-def run_web(assistant: Assistant, settings: WebSettings) -> None:
-    """Serve the page on WEB_HOST:WEB_PORT until stopped, with reminders and the daily purge running."""
+def run_web(assistant: Assistant, settings: WebSettings,
+            mount: Callable[[web.Application], None] | None = None) -> None:
+    """Serve the page on WEB_HOST:WEB_PORT until stopped, with reminders and the daily purge running;
+    `mount` adds another channel's routes to the same server (the WeChat account's /wechat)."""
     app = build_web_app(assistant, settings)
+    if mount is not None:
+        mount(app)
     app.cleanup_ctx.append(_chores)
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None)
@@ -73,8 +79,10 @@ async def page(request: web.Request) -> web.StreamResponse:
 
 
 async def start(request: web.Request) -> web.Response:
-    """The welcome message and main menu."""
-    return respond(request, Event(user=request[USER], command="start"))
+    """The welcome message and main menu, or with ?start=book / ?start=lec_12 a form opened directly."""
+    payload = request.query.get("start", "")
+    args = (payload,) if START_PAYLOAD.fullmatch(payload) else ()
+    return respond(request, Event(user=request[USER], command="start", args=args))
 
 
 async def message(request: web.Request) -> web.Response:

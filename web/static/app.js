@@ -134,5 +134,9 @@
   setInterval(poll, POLL_MS);
   document.addEventListener("visibilitychange", poll);
 
-  exchange("GET", "/api/start");
+  // A link such as /?start=book (from the WeChat account) opens that form; the address is then cleaned so a
+  // reload does not start the form again.
+  const deepLink = new URLSearchParams(location.search).get("start") || "";
+  if (deepLink) history.replaceState(null, "", location.pathname);
+  exchange("GET", "/api/start" + (/^[A-Za-z0-9_]{1,32}$/.test(deepLink) ? "?start=" + deepLink : ""));
 })();
