@@ -98,6 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the same assistant as a mobile web page (works in WeChat's built-in browser)."""
+    import os
+
     from chat.assistant import Assistant
     from handlers.settings import admin_keys_from_env
     from runtime.settings import SettingsError
@@ -112,6 +114,9 @@ def cmd_web(args: argparse.Namespace) -> int:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
+    if not admins and os.environ.get("TELEGRAM_ADMIN_IDS", "").strip():
+        logger.warning("TELEGRAM_ADMIN_IDS is set but TELEGRAM_BOT_TOKEN is not: staff get no alerts of new "
+                       "bookings (see them with `python bot.py admin pending`)")
     assistant = Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days())
     mount = None
     if wechat is not None:  # the WeChat Official Account answers at /wechat on the same server

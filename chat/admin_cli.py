@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from booking import BookingError
+from chat.context import SHANGHAI
 from chat.types import Event, Reply
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ ACTIONS = {
     "sessions": "讲座场次", "session-create": "新建场次（见 --help 的选项）", "attendees": "名单：attendees 场次号",
     "close": "停止报名：close 场次号", "cancel": "取消场次：cancel 场次号", "stats": "统计", "unanswered": "未能回答的问题",
     "export": "导出 CSV", "backup": "备份数据库：backup 目标文件夹", "purge": "按保存期限清除过期个人信息",
+    "outbox": "待发和未能送达的通知；outbox clear 删除未能送达的记录",
 }
 
 
@@ -86,6 +89,8 @@ def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) 
         elif a == "backup":
             copies = backup(data_dir, Path(rest[0]) if rest else args.out / "backup")
             replies = [Reply("已备份：" + "、".join(map(str, copies)))]
+        elif a == "outbox":
+            replies = _outbox(assistant, rest)
         elif a == "purge":
             replies = [Reply(f"已清除过期个人信息：{assistant.purge()}")]
         else:
@@ -97,10 +102,28 @@ def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) 
     _print(replies, args.out)
     if any(reply.error for reply in replies):
         return 1
-    undelivered = len(assistant.state.undelivered())
-    if undelivered:
-        print(f"（有 {undelivered} 条通知等待机器人发出）")
+    waiting = assistant.outbox.counts()["waiting"]
+    if waiting:
+        print(f"（有 {waiting} 条通知等待机器人发出）")
     return 0
+
+
+def _outbox(assistant: "Assistant", rest: list[str]) -> list[Reply]:
+    """What waits in the outbox, and the messages set aside (who, about what, how often tried, why)."""
+    outbox = assistant.outbox
+    if rest[:1] == ["clear"]:
+        return [Reply(f"已删除 {outbox.drop_set_aside()} 条未能送达的记录。")]
+    if rest:
+        raise BookingError("用法：outbox（查看）或 outbox clear（删除未能送达的记录）")
+    stamp = lambda t: datetime.fromtimestamp(t, SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    waiting = outbox.waiting()
+    lines = [f"等待发送：{len(waiting)} 条" + (f"（最早 {stamp(waiting[0]['created'])}）" if waiting else "")]
+    aside = outbox.set_aside()
+    lines.append(f"未能送达、已停止重试：{len(aside)} 条" + ("：" if aside else ""))
+    for row in aside:
+        lines.append(f"  #{row['id']} 发给 {row['user']}（{row['ref'] or '—'}），{stamp(row['set_aside'])}，"
+                     f"尝试 {row['attempts']} 次：{row['error']}")
+    return [Reply("\n".join(lines))]
 
 
 def _create_session(assistant: "Assistant", actor: str, args: argparse.Namespace) -> list[Reply]:

@@ -12,12 +12,13 @@ from chat.context import FlowContext, shanghai_now
 from chat.flow import Routes
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
+from chat.outbox import Outbox
 from chat.privacy import PrivacyFlow
-from chat.schools import SchoolFlow
+from chat.schools import STAFF_ALERT, SchoolFlow
 from chat.staff import SessionForm, StaffFlow
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Button, Event, Reply, reply_from_json
+from chat.types import Button, Event, Reply
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
@@ -26,14 +27,16 @@ logger = logging.getLogger(__name__)
 
 class Assistant:
     """Transport-neutral bot: `handle(event)` returns the replies for the user who acted;
-    messages for other people (waitlist promotions, staff alerts, decisions) collect in the outbox.
+    messages for other people (waitlist promotions, staff alerts, decisions) collect in `outbox` (chat.outbox),
+    from which each channel takes its own users' messages.
 
     Every command and button goes through one routing table (chat.flow.Routes) to a Flow."""
 
     def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
                  admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now):
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
-        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days)
+        self.outbox = Outbox(state, self._render_queued)
+        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days, self.outbox)
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
@@ -61,16 +64,26 @@ class Assistant:
         self.state.close()
         self.desk.close()
 
-    def outbox(self, channel: str = "") -> list[tuple[str, Reply, Callable[[], None]]]:
-        """Undelivered messages for other users as (user, reply, acknowledge); acknowledge once sent.
-
-        They wait in the database, so staff actions from the command line reach people too."""
-        return [(user, reply_from_json(data), lambda i=message_id: self.state.delivered(i))
-                for message_id, user, data in self.state.undelivered(channel)]
+    def _render_queued(self, data: dict) -> Reply | None:
+        """An outbox message stored as a reference, rendered now (None: nothing to send any more)."""
+        if data.get("render") == STAFF_ALERT:
+            return self.schools.staff_alert(str(data.get("ref", "")))
+        logger.warning("outbox message of an unknown kind %r dropped", data.get("render"))
+        return None
 
     def reminders(self) -> list[tuple[str, Reply, Callable[[], None]]]:
         """Due reminders as (user, reply, acknowledge); call acknowledge once delivered."""
         return self.lectures.reminders() + self.schools.reminders()
+
+    def queue_reminders(self, channel: str) -> int:
+        """Move due reminders for users of `channel` into the outbox, which delivers them like any message."""
+        count = 0
+        for user, reply, acknowledge in self.reminders():
+            if user.startswith(channel):
+                self.outbox.put(user, reply)
+                acknowledge()
+                count += 1
+        return count
 
     def purge(self) -> object:
         """Blank personal details of past sessions and bookings older than the retention period."""

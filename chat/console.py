@@ -5,6 +5,7 @@ import sys
 from typing import TextIO
 
 from chat.assistant import Assistant
+from chat.outbox import Outcome
 from chat.types import Event, Reply
 
 PROMPT = "你> "
@@ -28,10 +29,10 @@ def show(replies: list[Reply], out: TextIO) -> list[str]:
 
 def deliver(assistant: Assistant, out: TextIO) -> None:
     """Show messages meant for other users (promotions, staff alerts) so a local trial sees them too."""
-    for user, reply, acknowledge in assistant.outbox(CHANNEL):
-        acknowledge()
-        out.write(f"📨 [发给 {user} 的消息]\n")
-        show([reply], out)
+    for message in assistant.outbox.claim(CHANNEL, limit=1000):
+        out.write(f"📨 [发给 {message.user} 的消息]\n")
+        show([message.reply], out)
+        assistant.outbox.report(message, Outcome.sent())
 
 
 def run(assistant: Assistant, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str = "cli:local",

@@ -7,9 +7,10 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from booking import BookingDesk
+from chat.outbox import Outbox
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Reply, reply_to_json
+from chat.types import Reply
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -33,10 +34,24 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
+    outbox: Outbox | None = None
+
+    def __post_init__(self) -> None:
+        if self.outbox is None:
+            self.outbox = Outbox(self.state)
 
     def now(self) -> datetime:
         return self.clock()
 
-    def notify(self, user: str, reply: Reply) -> None:
-        """Queue a message for someone other than the current user; a channel delivers it later."""
-        self.state.enqueue(user, reply_to_json(reply))
+    def notify(self, user: str, reply: Reply, ref: str = "") -> None:
+        """Queue a message for someone other than the current user; a channel delivers it later.
+
+        Only the recipient's own details may be in it (it is deleted once delivered, and /forget reaches it);
+        `ref` names the sign-up or booking it is about, for staff if it cannot be delivered."""
+        self.outbox.put(user, reply, ref)
+
+    def alert_staff(self, kind: str, ref: str) -> None:
+        """Tell every staff member about a record; the message is rendered from the record when it is sent,
+        so the school's contact details are never copied into the outbox."""
+        for admin in self.admins:
+            self.outbox.put_rendered_later(admin, kind, ref)

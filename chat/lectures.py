@@ -98,7 +98,7 @@ class LectureFlow(FormFlow):
         count = 0
         for user, audience in self.ctx.state.users_with(SUBSCRIPTION):
             if audience == "全部" or audience in session.audience:
-                self.ctx.notify(user, reply)
+                self.ctx.notify(user, reply, f"session:{session.id}")
                 count += 1
         return count
 
@@ -155,7 +155,7 @@ class LectureFlow(FormFlow):
         except BookingError as error:
             return [Reply(str(error))]
         for reg in promoted:
-            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg))
+            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg), reg.ref)
         return [Reply(self.texts("dropped", ref=ref), edit=True)]
 
     # ---- submit -----------------------------------------------------------------------------------

@@ -83,5 +83,5 @@ class PrivacyFlow:
         promoted = self.ctx.desk.forget_user(event.user, self.ctx.now())
         self.ctx.state.forget(event.user)
         for reg in promoted:
-            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg))
+            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg), reg.ref)
         return [Reply(self.texts("forget_done"), edit=True)]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from booking import BookingError, BookingRequest, booking_ics, validate_field
 from booking.dates import label as date_label
 from booking.dates import window
-from booking.models import TIMES_OF_DAY, SchoolBooking
+from booking.models import PENDING, TIMES_OF_DAY, SchoolBooking
 from booking.phones import display_phone
 from chat.context import FlowContext
 from chat.forms import Field, FormFlow
@@ -23,6 +23,9 @@ def summary(ctx: FlowContext, booking: SchoolBooking) -> str:
              f"课程：{program.title if program else r.program_id}", f"主题：{'、'.join(r.topics) or '—'}",
              f"希望日期：{dates} {r.time_of_day}", f"备注：{r.notes or '—'}"]
     return "\n".join(lines)
+
+
+STAFF_ALERT = "staff_booking"  # outbox messages rendered from the booking when sent
 
 
 class SchoolFlow(FormFlow):
@@ -93,13 +96,22 @@ class SchoolFlow(FormFlow):
         fields["topics"] = tuple(fields.get("topics") or ())
         fields["preferred_dates"] = tuple(date.fromisoformat(d) for d in fields["preferred_dates"])
         booking = self.ctx.desk.schools.submit(BookingRequest(**fields), event.user, self.ctx.now())
+        self.ctx.alert_staff(STAFF_ALERT, booking.ref)
+        return [Reply(self.texts("booking_submitted", ref=booking.ref))]
+
+    def staff_alert(self, ref: str) -> Reply | None:
+        """The new-booking message for staff, rendered when it is sent; None once the booking is no longer
+        waiting for a decision (decided, withdrawn, deleted), so nothing stale or deleted is sent."""
+        try:
+            booking = self.ctx.desk.schools.get(ref)
+        except BookingError:
+            return None
+        if booking.status != PENDING:
+            return None
         buttons = [[Button(self.texts("btn_approve"), f"adm:approve:{booking.ref}"),
                     Button(self.texts("btn_propose"), f"adm:propose:{booking.ref}"),
                     Button(self.texts("btn_decline"), f"adm:decline:{booking.ref}")]]
-        for admin in self.ctx.admins:
-            self.ctx.notify(admin, Reply(self.texts("staff_new_booking", ref=booking.ref,
-                                                    summary=summary(self.ctx, booking)), buttons))
-        return [Reply(self.texts("booking_submitted", ref=booking.ref))]
+        return Reply(self.texts("staff_new_booking", ref=booking.ref, summary=summary(self.ctx, booking)), buttons)
 
     def _reply_to_proposal(self, event: Event, ref: str, accept: bool) -> list[Reply]:
         schools = self.ctx.desk.schools

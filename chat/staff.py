@@ -151,9 +151,13 @@ class StaffFlow:
         share = f"{100 * s['answered'] / s['total']:.0f}%" if s["total"] else "—"
         top = "、".join(f"{ref}×{n}" for ref, n in s["top"][:5]) or "—"
         per_day = "，".join(f"{d} {n}" for d, n in s["per_day"][-7:]) or "—"
-        return [Reply(self.texts("stats_text", days=days, total=s["total"], answered=s["answered"], share=share,
-                                 up=s["up"], down=s["down"], registrations=registrations, bookings=len(bookings),
-                                 pending=len(desk.schools.pending()), per_day=per_day, top=top))]
+        text = self.texts("stats_text", days=days, total=s["total"], answered=s["answered"], share=share,
+                          up=s["up"], down=s["down"], registrations=registrations, bookings=len(bookings),
+                          pending=len(desk.schools.pending()), per_day=per_day, top=top)
+        set_aside = self.ctx.outbox.counts()["set_aside"]
+        if set_aside:
+            text += "\n" + self.texts("stats_outbox", count=set_aside)
+        return [Reply(text)]
 
     def unanswered(self, event: Event) -> list[Reply]:
         items = self.ctx.state.unanswered()
@@ -246,13 +250,14 @@ class StaffFlow:
             program = self.ctx.desk.catalog.program(booking.request.program_id)
             self.ctx.notify(booking.user_key, Reply(
                 t("school_approved", ref=ref, date=date_label(booking.scheduled_date), time=booking.request.time_of_day),
-                attachment=Attachment(f"{ref}.ics", booking_ics(booking, program), "text/calendar")))
+                attachment=Attachment(f"{ref}.ics", booking_ics(booking, program), "text/calendar")), ref)
         elif booking.status == "已改期待确认":
             self.ctx.notify(booking.user_key, Reply(
                 t("school_proposed", ref=ref, date=date_label(booking.scheduled_date)),
-                [[Button(t("btn_accept_date"), f"sch:accept:{ref}"), Button(t("btn_reject_date"), f"sch:reject:{ref}")]]))
+                [[Button(t("btn_accept_date"), f"sch:accept:{ref}"), Button(t("btn_reject_date"), f"sch:reject:{ref}")]]),
+                ref)
         else:
-            self.ctx.notify(booking.user_key, Reply(t("school_declined", ref=ref, reason=booking.reason or "")))
+            self.ctx.notify(booking.user_key, Reply(t("school_declined", ref=ref, reason=booking.reason or "")), ref)
 
     def attendees(self, session_id: int) -> list[Reply]:
         """The sign-ups of a session, as a list and as a CSV file."""
@@ -275,6 +280,6 @@ class StaffFlow:
         affected = self.ctx.desk.lectures.cancel_session(session_id, actor, self.ctx.now())
         for reg in affected:
             self.ctx.notify(reg.user_key, Reply(self.texts("session_cancelled_notice", title=session.title,
-                                                           when=when_text(session.starts_at), reason="")))
+                                                           when=when_text(session.starts_at), reason="")), reg.ref)
         return [Reply(self.texts("session_cancelled", id=session_id, count=len(affected)))]
 

@@ -20,6 +20,18 @@ MIGRATIONS: list[Migration] = [
             delivered REAL)""",
     ]),
     ("0002_question_topic", [add_column("questions", "topic", "TEXT")]),  # the topic a question counts under
+    ("0003_outbox_per_message", [  # each message claimed, retried and set aside on its own; delivered rows go
+        """CREATE TABLE outbox_next (id INTEGER PRIMARY KEY, user TEXT NOT NULL, reply TEXT NOT NULL,
+            ref TEXT NOT NULL DEFAULT '', created REAL NOT NULL, due REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, progress INTEGER NOT NULL DEFAULT 0,
+            claim TEXT, claimed_until REAL, set_aside REAL, error TEXT NOT NULL DEFAULT '')""",
+        "INSERT INTO outbox_next (id, user, reply, created, due) "
+        "SELECT id, user, reply, created, created FROM outbox WHERE delivered IS NULL",
+        "DROP TABLE outbox",
+        "ALTER TABLE outbox_next RENAME TO outbox",
+        "CREATE INDEX outbox_by_user ON outbox (user, id)",
+        "CREATE INDEX outbox_by_due ON outbox (set_aside, due)",
+    ]),
 ]
 
 
@@ -32,11 +44,14 @@ class FlowState(NamedTuple):
 
 
 class Queued(NamedTuple):
-    """A message waiting in the outbox for another user."""
+    """A message in the outbox, claimed for delivery (chat.outbox holds the policy, this class the SQL)."""
 
     id: int
     user: str
-    reply: dict
+    reply: dict       # the reply as JSON, or {"render": kind, "ref": …} for a message rendered at send time
+    claim: str        # the claim token: only its holder may report on the message
+    attempts: int     # failed attempts so far
+    progress: int     # parts of the message already delivered (a retry continues after them)
 
 
 class ChatState:
@@ -129,19 +144,85 @@ class ChatState:
     def clear_setting(self, user: str, key: str) -> None:
         self._run("DELETE FROM settings WHERE user = ? AND key = ?", [user, key])
 
-    def enqueue(self, user: str, reply: dict) -> None:
+    def enqueue(self, user: str, reply: dict, ref: str = "", now: float | None = None) -> int:
         """Keep a message for another user until a channel has delivered it (survives restarts)."""
-        self._run("INSERT INTO outbox (user, reply, created) VALUES (?, ?, ?)",
-                  [user, json.dumps(reply, ensure_ascii=False), time.time()])
+        now = time.time() if now is None else now
+        return int(self._run("INSERT INTO outbox (user, reply, ref, created, due) VALUES (?, ?, ?, ?, ?)",
+                             [user, json.dumps(reply, ensure_ascii=False), ref, now, now]))
 
-    def undelivered(self, channel: str = "", limit: int = 50) -> list[Queued]:
-        """Messages not yet delivered, oldest first; `channel` ("tg:") keeps one channel's users."""
-        rows = self._all("SELECT id, user, reply FROM outbox WHERE delivered IS NULL AND user LIKE ? "
-                         "ORDER BY id LIMIT ?", [channel + "%", limit])
-        return [Queued(r["id"], r["user"], json.loads(r["reply"])) for r in rows]
+    def claim(self, channel: str, limit: int, now: float, lease: float, token: str, *, user: str | None = None,
+              expired_before: float = 0.0) -> list[Queued]:
+        """Claim up to `limit` due messages for users of `channel` (or exactly `user`), oldest first.
 
-    def delivered(self, message_id: int) -> None:
-        self._run("UPDATE outbox SET delivered = ? WHERE id = ?", [time.time(), message_id])
+        One write transaction: two claimers never get the same row. A user's message is claimed only when none of
+        that user's earlier messages waits or is claimed elsewhere, so each user gets messages in order while one
+        user's trouble holds up nobody else. Rows older than `expired_before` are set aside first."""
+        match = "o.user = ?" if user is not None else "substr(o.user, 1, ?) = ?"
+        args = [user] if user is not None else [len(channel), channel]
+        with self.db.write() as conn:
+            if expired_before:
+                conn.execute(f"UPDATE outbox AS o SET set_aside = ?, reply = '{{}}', error = 'expired', claim = NULL, "
+                             f"claimed_until = NULL WHERE {match} AND o.set_aside IS NULL AND o.created < ? "
+                             f"AND (o.claimed_until IS NULL OR o.claimed_until <= ?)", [now, *args, expired_before, now])
+            rows = conn.execute(
+                f"""SELECT o.id, o.user, o.reply, o.attempts, o.progress FROM outbox o
+                    WHERE {match} AND o.set_aside IS NULL AND o.due <= ?
+                      AND (o.claimed_until IS NULL OR o.claimed_until <= ?)
+                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.user = o.user AND p.id < o.id
+                                      AND p.set_aside IS NULL AND (p.due > ? OR p.claimed_until > ?))
+                    ORDER BY o.id LIMIT ?""", [*args, now, now, now, now, limit]).fetchall()
+            conn.executemany("UPDATE outbox SET claim = ?, claimed_until = ? WHERE id = ?",
+                             [(token, now + lease, r["id"]) for r in rows])
+        return [Queued(r["id"], r["user"], json.loads(r["reply"]), token, r["attempts"], r["progress"]) for r in rows]
+
+    def outbox_done(self, message_id: int, claim: str) -> None:
+        """The message was delivered (or needs no delivery): the row goes."""
+        self._run("DELETE FROM outbox WHERE id = ? AND claim = ?", [message_id, claim])
+
+    def outbox_later(self, message_id: int, claim: str, due: float, *, attempts: int, progress: int,
+                     error: str = "") -> None:
+        """Try the message again at `due` (the claim ends)."""
+        self._run("UPDATE outbox SET due = ?, attempts = ?, progress = ?, error = ?, claim = NULL, claimed_until = NULL "
+                  "WHERE id = ? AND claim = ?", [due, attempts, progress, error[:300], message_id, claim])
+
+    def outbox_set_aside(self, message_id: int, claim: str, now: float, *, attempts: int, error: str) -> None:
+        """Stop trying: keep only who, which reference, how often and why (the text is dropped)."""
+        self._run("UPDATE outbox SET set_aside = ?, reply = '{}', attempts = ?, error = ?, claim = NULL, "
+                  "claimed_until = NULL WHERE id = ? AND claim = ?", [now, attempts, error[:300], message_id, claim])
+
+    def outbox_release(self, message_id: int, claim: str) -> None:
+        """Give a claimed message back untried."""
+        self._run("UPDATE outbox SET claim = NULL, claimed_until = NULL WHERE id = ? AND claim = ?",
+                  [message_id, claim])
+
+    def outbox_wake(self, user: str, now: float) -> int:
+        """Everything waiting for this user is due now (the user is reachable again)."""
+        with self.db.write() as conn:
+            return conn.execute("UPDATE outbox SET due = ? WHERE user = ? AND set_aside IS NULL AND due > ?",
+                                [now, user, now]).rowcount
+
+    def outbox_counts(self, channel: str = "") -> dict:
+        """{"waiting": n, "set_aside": n} for users of `channel` (all when empty)."""
+        row = self._one("SELECT coalesce(sum(set_aside IS NULL), 0) AS waiting, coalesce(sum(set_aside IS NOT NULL), 0) "
+                        "AS set_aside FROM outbox WHERE substr(user, 1, ?) = ?", [len(channel), channel])
+        return {"waiting": row["waiting"], "set_aside": row["set_aside"]}
+
+    def outbox_waiting(self, channel: str = "", user: str | None = None) -> list[dict]:
+        """Messages not yet delivered nor set aside, oldest first (id, user, ref, created, due, attempts, error)."""
+        match, args = ("user = ?", [user]) if user is not None else ("substr(user, 1, ?) = ?", [len(channel), channel])
+        return self._all("SELECT id, user, ref, created, due, attempts, error FROM outbox WHERE set_aside IS NULL "
+                         f"AND {match} ORDER BY id", args)
+
+    def outbox_set_aside_rows(self, limit: int = 100) -> list[dict]:
+        """Messages given up on, newest first (id, user, ref, created, set_aside, attempts, error)."""
+        return self._all("SELECT id, user, ref, created, set_aside, attempts, error FROM outbox "
+                         "WHERE set_aside IS NOT NULL ORDER BY id DESC LIMIT ?", [limit])
+
+    def outbox_drop_set_aside(self, before: float | None = None) -> int:
+        """Delete set-aside records (all, or those set aside before a time)."""
+        with self.db.write() as conn:
+            return conn.execute("DELETE FROM outbox WHERE set_aside IS NOT NULL AND set_aside < ?",
+                                [before if before is not None else float("inf")]).rowcount
 
     def forget(self, user: str) -> None:
         """Drop everything kept under this user's key (questions are stored without one)."""

@@ -20,6 +20,7 @@ from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, Com
 from chat.assistant import Assistant
 from chat.texts import Command
 from handlers.callbacks import ADDRESSED, on_button, on_command, on_other, on_text
+from handlers.deliver import Courier
 from handlers.errors import on_error, protect_logs
 from handlers.jobs import schedule
 from handlers.settings import SettingsError, TelegramSettings
@@ -42,7 +43,7 @@ def build_application(settings: TelegramSettings, assistant: Assistant, *,
     """
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # durations as timedelta: no PTB deprecation warning per 429
     services = {"assistant": assistant, "admin_ids": settings.admin_ids,
-                "limiter": SlidingWindow(settings.rate_limit_per_minute)}
+                "limiter": SlidingWindow(settings.rate_limit_per_minute), "courier": Courier(assistant.outbox)}
     builder = (Application.builder().token(settings.token)
                .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo("Asia/Shanghai"),
                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))

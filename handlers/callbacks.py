@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes, filters
 
 from chat.assistant import Assistant
 from chat.types import Event, Reply
-from handlers.deliver import CHANNEL, Target, deliver, notify
+from handlers.deliver import Target, deliver
 from runtime.ratelimit import Verdict
 
 logger = logging.getLogger(__name__)
@@ -56,13 +56,12 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event,
                   origin: Message | None = None) -> None:
-    """Ask the assistant about one event; deliver its replies here and its messages for others to them."""
-    helper = assistant(context)
-    replies, others = helper.handle(event), helper.outbox(CHANNEL)
+    """Ask the assistant about one event and deliver its replies; messages it queued for others (and for this
+    user) go out in a delivery round started right after."""
     try:
-        await deliver(context.bot, Target.of(update), replies, origin)
+        await deliver(context.bot, Target.of(update), assistant(context).handle(event), origin)
     finally:
-        await notify(context.bot, others)
+        context.bot_data["courier"].kick(context.application)
 
 
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

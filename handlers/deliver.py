@@ -1,14 +1,18 @@
 """Send rendered replies to a chat; a reply marked `edit` replaces the message its button was on."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from datetime import timedelta
 
 from telegram import Bot, Message, ReplyParameters, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application
 
+from chat.outbox import Outbox, Outcome, deliver_due
+from chat.outbox import Message as Queued
 from chat.types import Reply
 from handlers.render import Outgoing, render
 
@@ -52,12 +56,15 @@ async def deliver(bot: Bot, target: Target, replies: list[Reply], origin: Messag
             if await _edit(bot, origin, calls[0]):
                 calls = calls[1:]
         for call in calls:
-            kwargs = {**target.send_kwargs(first), **call.kwargs}
-            if call.kind == "document":
-                await bot.send_document(**kwargs)
-            else:
-                await bot.send_message(**kwargs)
+            await _send(bot, call, {**target.send_kwargs(first), **call.kwargs})
             first = False
+
+
+async def _send(bot: Bot, call: Outgoing, kwargs: dict) -> None:
+    if call.kind == "document":
+        await bot.send_document(**kwargs)
+    else:
+        await bot.send_message(**kwargs)
 
 
 async def _edit(bot: Bot, origin: Message, call: Outgoing) -> bool:
@@ -86,21 +93,56 @@ def chat_id_of(user: str) -> int | None:
     return int(number) if channel == "tg" and number.lstrip("-").isdigit() else None
 
 
-async def notify(bot: Bot, items: list[tuple[str, Reply, Callable[[], None]]]) -> None:
-    """Deliver messages meant for other users (staff alerts, promotions); one failure does not stop the rest.
+async def send_queued(bot: Bot, message: Queued) -> Outcome:
+    """Send one outbox message to its user's private chat, continuing after the parts already sent.
 
-    Each is acknowledged only once Telegram took it (or the user blocked the bot); the rest stay queued
-    in the database and the outbox job tries them again."""
-    for user, reply, acknowledge in items:
-        chat_id = chat_id_of(user)
-        if chat_id is None:
-            logger.warning("cannot deliver a message to %s: not a Telegram user key", user)
-            continue
+    Blocked, deactivated or unknown chats and other refusals (400/403) are permanent; flood control (429),
+    network trouble and Telegram's own errors are worth another try."""
+    chat_id = chat_id_of(message.user)
+    if chat_id is None:
+        return Outcome.failed("not a Telegram user key")
+    target = Target(chat_id)
+    try:
+        for call in render(message.reply)[message.progress:]:
+            await _send(bot, call, {**target.send_kwargs(False), **call.kwargs})
+            message.progress += 1
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        return Outcome.retry(exc.message, after=wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
+    except (Forbidden, BadRequest) as exc:
+        return Outcome.failed(exc.message)
+    except TelegramError as exc:
+        return Outcome.retry(exc.message)
+    return Outcome.sent()
+
+
+class Courier:
+    """Delivers the outbox's messages for Telegram users: a round starts after each update that may have queued
+    some and from the outbox job; rounds never overlap in this process, and claims keep other processes apart."""
+
+    def __init__(self, outbox: Outbox):
+        self.outbox = outbox
+        self._task: asyncio.Task | None = None
+        self._again = False
+
+    def kick(self, app: Application) -> None:
+        """Start a delivery round soon (or one more after the current one)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = app.create_task(self._rounds(app.bot), name="outbox")
+
+    async def _rounds(self, bot: Bot) -> None:
+        while True:
+            self._again = False
+            await self.run(bot)
+            if not self._again:
+                return
+
+    async def run(self, bot: Bot) -> int:
+        """One delivery round: every due message for Telegram users; returns how many were delivered."""
         try:
-            await deliver(bot, Target(chat_id), [reply])
-        except Forbidden as exc:
-            logger.info("could not notify %s (blocked the bot?): %s", user, exc.message)
-        except TelegramError as exc:
-            logger.warning("could not notify %s, will retry: %s", user, exc.message)
-            continue
-        acknowledge()
+            return await deliver_due(self.outbox, CHANNEL, lambda message: send_queued(bot, message))
+        except Exception:  # the database, say: the next round tries again
+            logger.exception("outbox delivery round failed")
+            return 0

@@ -90,8 +90,13 @@ def _proxy(value: str) -> str | None:
 
 
 def admin_keys_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """Staff user keys from TELEGRAM_ADMIN_IDS alone, for channels that run without a token (web, terminal)."""
+    """Staff user keys for alerts queued by a process without the Telegram channel (the web page): the ids in
+    TELEGRAM_ADMIN_IDS when a bot token is configured too (the bot, run alongside, delivers them); none without
+    one, since no channel would ever deliver those alerts (staff then see new bookings with /pending or
+    `python bot.py admin pending`)."""
     env = environment(environ)
+    if not env.get("TELEGRAM_BOT_TOKEN"):
+        return ()
     return tuple(f"tg:{admin}" for admin in sorted(_admin_ids(env.get("TELEGRAM_ADMIN_IDS", ""))))
 
 

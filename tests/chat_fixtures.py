@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from booking import BookingDesk
 from chat.assistant import Assistant
+from chat.outbox import Outcome
 from chat.context import SHANGHAI
 from chat.state import ChatState
 from chat.texts import Texts
@@ -25,12 +26,12 @@ def say(bot, user, **kw):
     return bot.handle(Event(user=user, is_admin=user == ADMIN, **kw))
 
 
-def take_outbox(bot):
+def take_outbox(bot, channel=""):
     """Deliver every queued message at once, as a synchronous channel would."""
-    items = bot.outbox()
-    for _, _, acknowledge in items:
-        acknowledge()
-    return [(user, reply) for user, reply, _ in items]
+    items = bot.outbox.claim(channel, limit=1000)
+    for message in items:
+        bot.outbox.report(message, Outcome.sent())
+    return [(message.user, message.reply) for message in items]
 
 
 def buttons(replies):

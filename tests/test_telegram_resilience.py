@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
+from chat.assistant import Assistant
+from chat.outbox import Outbox
+from chat.state import ChatState
 from chat.types import Attachment, Button, Event, Reply
 from handlers.app import build_application, webhook_kwargs
 from tests.fakebotapi import ADMIN, TOKEN, USER
@@ -19,27 +24,30 @@ pytestmark = TELEGRAM_TESTS
 
 
 class Scripted:
-    """Stands in for the Assistant with fixed replies, outbox and reminders, to test what only the channel does."""
+    """Stands in for the Assistant with fixed replies, a real outbox (own database) and fixed reminders, to test
+    what only the channel does."""
 
     def __init__(self, real, replies: list[Reply] | None = None, fail_on: str = "",
-                 outbox: list[tuple[str, Reply]] | None = None, reminders: list[tuple[str, Reply]] | None = None):
-        self.texts, self.state = real.texts, real.state
+                 outbox: list[tuple[str, Reply]] | None = None, reminders: list[tuple[str, Reply]] | None = None,
+                 **policy):
+        self.texts = real.texts
+        self.state = ChatState(Path(tempfile.mkdtemp(prefix="scripted-")) / "chat.sqlite")
+        self.outbox = Outbox(self.state, **policy)
         self.replies, self.fail_on = replies or [], fail_on
-        self.queued, self.due, self.acknowledged, self.purged = outbox or [], reminders or [], [], 0
-        self.delivered: list[str] = []
+        self.due, self.acknowledged, self.purged = reminders or [], [], 0
+        for user, reply in outbox or []:
+            self.outbox.put(user, reply)
 
     def handle(self, event: Event) -> list[Reply]:
         if self.fail_on and self.fail_on in event.text:
             raise RuntimeError("assistant exploded")
         return self.replies or [Reply("ok")]
 
-    def outbox(self, channel: str = "") -> list[tuple[str, Reply, object]]:
-        return [(user, reply, lambda user=user: self.delivered.append(user)) for user, reply in self.queued
-                if user.startswith(channel) and user not in self.delivered]
-
     def reminders(self):
         return [(user, reply, lambda user=user: self.acknowledged.append(user)) for user, reply in self.due
                 if user not in self.acknowledged]
+
+    queue_reminders = Assistant.queue_reminders
 
     def purge(self):
         self.purged += 1
@@ -47,6 +55,14 @@ class Scripted:
 
     def close(self) -> None:
         pass
+
+
+async def until(condition, timeout: float = 5.0) -> None:
+    """Wait until condition() is true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
 
 
 def free_port() -> int:
@@ -208,38 +224,46 @@ async def test_webhook_mode_registers_the_hook_and_checks_the_secret(fake, tg_as
 
 # ---- messages for other people, reminders, retention ----------------------------------------------------
 
-async def test_messages_for_others_are_delivered_and_a_blocked_recipient_is_skipped(fake, tg_assistant, log_errors):
+async def test_messages_for_others_are_delivered_and_a_blocked_recipient_is_set_aside(fake, tg_assistant, log_errors):
     outbox = [("tg:3003", Reply("给工作人员甲")), ("tg:2002", Reply("给工作人员乙", [[Button("✅ 同意", "adm:approve:PD-1")]])),
               ("cli:local", Reply("终端用户收不到"))]
     fake.block("sendMessage", chat_id=3003)
-    app = build_application(tg_settings(fake), Scripted(tg_assistant, [Reply("已提交")], outbox=outbox),
-                            close_assistant=False)
+    assistant = Scripted(tg_assistant, [Reply("已提交")], outbox=outbox)
+    app = build_application(tg_settings(fake), assistant, close_assistant=False)
     async with RunningBot(app):
         await exchange(fake, fake.text("提交"), count=2)
+        await until(lambda: assistant.outbox.set_aside())
     sent = [(c.params["chat_id"], c.text) for c in fake.calls_to("sendMessage")]
-    assert sent == [(USER["id"], "已提交"), (2002, "给工作人员乙")]
-    assert fake.calls_to("sendMessage")[1].buttons == [("✅ 同意", "adm:approve:PD-1")]
-    assert [c.status for c in fake.attempts("sendMessage")] == [200, 403, 200]
-    assert app.bot_data["assistant"].delivered == ["tg:3003", "tg:2002"]  # blocked counts as done; cli:local waits
+    assert sent == [(USER["id"], "已提交"), (2002, "给工作人员乙")]  # the reply first, then messages for others
+    assert [c.buttons for c in fake.calls_to("sendMessage") if c.params["chat_id"] == 2002] == \
+        [[("✅ 同意", "adm:approve:PD-1")]]
+    assert sorted(c.status for c in fake.attempts("sendMessage")) == [200, 200, 403]
+    assert [row["user"] for row in assistant.outbox.waiting()] == ["cli:local"]   # another channel's: it waits
+    [aside] = assistant.outbox.set_aside()                                          # blocked: given up at once
+    assert aside["user"] == "tg:3003" and "blocked" in aside["error"] and aside["attempts"] == 1
 
 
-async def test_reminders_are_marked_sent_only_when_delivered(fake, tg_assistant):
+async def test_reminders_go_through_the_outbox_and_only_failures_are_retried(fake, tg_assistant):
     due = [("tg:1001", Reply("明天的讲座")), ("tg:3003", Reply("已屏蔽")), ("tg:4004", Reply("网络失败")),
            ("cli:local", Reply("别的渠道"))]
-    assistant = Scripted(tg_assistant, reminders=due)
+    assistant = Scripted(tg_assistant, reminders=due, backoff=0)
     fake.block("sendMessage", chat_id=3003)
     fake.fail("sendMessage", 502, "Bad Gateway", chat_id=4004)
     app = build_application(tg_settings(fake), assistant, close_assistant=False)
     async with RunningBot(app):
         [job] = app.job_queue.get_jobs_by_name("reminders")
-        await job.run(app)
-        assert assistant.acknowledged == ["tg:1001", "tg:3003"]  # the blocked user is not retried forever
-        await job.run(app)                                         # the network failure is retried next round
+        await job.run(app)                     # queued for Telegram users only, and a delivery round started
         assert assistant.acknowledged == ["tg:1001", "tg:3003", "tg:4004"]
+        [outbox] = app.job_queue.get_jobs_by_name("outbox")
+        await fake.wait_for("sendMessage", 1)
+        await outbox.run(app)                  # the network failure is retried; the blocked user is not
+        await fake.wait_for("sendMessage", 2)
         [purge] = app.job_queue.get_jobs_by_name("retention")
         await purge.run(app)
     assert assistant.purged == 1
-    assert [c.params["chat_id"] for c in fake.calls_to("sendMessage")] == [1001, 4004]
+    assert sorted(c.params["chat_id"] for c in fake.calls_to("sendMessage")) == [1001, 4004]
+    assert [row["user"] for row in assistant.outbox.set_aside()] == ["tg:3003"]
+    assert [row["user"] for row in assistant.outbox.waiting()] == []
 
 
 async def test_the_scheduled_jobs_run_against_the_real_assistant(tg, tg_app):

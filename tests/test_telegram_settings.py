@@ -84,3 +84,10 @@ def test_from_env_reads_the_process_environment(monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_ADMIN_IDS", "7")
     assert TelegramSettings.from_env().admin_ids == {7}
+
+
+def test_staff_alerts_from_the_web_page_only_go_where_a_channel_delivers_them():
+    from handlers.settings import admin_keys_from_env
+
+    assert admin_keys_from_env({"TELEGRAM_ADMIN_IDS": "2002"}) == ()  # no bot: nobody would ever send them
+    assert admin_keys_from_env({"TELEGRAM_ADMIN_IDS": "2002", "TELEGRAM_BOT_TOKEN": "1:x"}) == ("tg:2002",)

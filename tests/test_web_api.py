@@ -308,7 +308,7 @@ async def test_a_school_booking_from_the_web_reaches_staff_and_their_answer_reac
         await press(school, "sch:skip")
         submitted = await press(school, "sch:ok")
         ref = re.search(r"PD-\d{4}-\d{4}", submitted[0]["text"]).group()
-        alerts = [reply for user, reply, _ in assistant.outbox("tg:") if user == ADMIN and ref in reply.text]
+        alerts = [m.reply for m in assistant.outbox.claim("tg:") if m.user == ADMIN and ref in m.reply.text]
         assert alerts, "staff were not told about the web booking"
         pending = assistant.handle(Event(user=ADMIN, command="pending", is_admin=True))
         assert ref in " ".join(r.text for r in pending)  # one list for web and Telegram bookings

@@ -68,7 +68,7 @@ class Chat:
     async def settled(self, timeout: float = 5.0) -> None:
         """Wait until nothing for this user waits in the outbox."""
         deadline = time.monotonic() + timeout
-        while self.assistant.state.undelivered(self.user):
+        while self.assistant.outbox.waiting(user=self.user):
             assert time.monotonic() < deadline, "customer-service messages were not sent"
             await asyncio.sleep(0.05)
 
@@ -132,13 +132,13 @@ async def test_a_closed_48_hour_window_keeps_messages_until_the_user_writes_agai
         result = await bot.send(bot.wx.text(chat.openid, "/hotline"))
         assert result.content
         deadline = time.monotonic() + 5
-        while chat.user not in bot.channel.waiting:
+        while not any(row["error"].startswith("WeChat 450") for row in assistant.outbox.waiting(user=chat.user)):
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
-        assert assistant.state.undelivered(chat.user)  # kept in the persistent outbox
+        assert assistant.outbox.waiting(user=chat.user)  # kept in the persistent outbox
         bot.wx.closed_windows.clear()
         await chat.say("你好")
-        assert not assistant.state.undelivered(chat.user)
+        assert not assistant.outbox.waiting(user=chat.user)
         assert any("12345" in m or "12355" in m or "110" in m for m in bot.wx.sent_to(chat.openid))
 
 
@@ -280,7 +280,7 @@ async def test_a_school_books_a_session_inside_wechat_and_hears_the_decision_the
         assert "进才实验小学" in review and "12月20日" in review
         submitted = await chat.tap("确认提交")
         ref = re.search(r"PD-\d{4}-\d{4}", submitted).group()
-        alerts = [reply for user, reply, _ in assistant.outbox("tg:") if user == ADMIN and ref in reply.text]
+        alerts = [m.reply for m in assistant.outbox.claim("tg:") if m.user == ADMIN and ref in m.reply.text]
         assert alerts, "staff were not told about the WeChat booking"
         assistant.handle(Event(user=ADMIN, button=f"adm:approve:{ref}", is_admin=True))  # staff, in Telegram
         bot.channel._wake.set()

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from chat.assistant import Assistant
+from chat.outbox import Outcome
 from chat.types import CALLBACK_LIMIT, Event, Reply
 from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
 from web.sessions import CHANNEL, USER, AttachmentStore
@@ -137,12 +138,11 @@ def respond(request: web.Request, event: Event) -> web.Response:
 
 
 def take_inbox(request: web.Request) -> list[dict]:
-    """This session's queued messages, marked delivered once they are in the response."""
-    user, items = request[USER], []
-    for recipient, reply, acknowledge in request.app[ASSISTANT].outbox(user):
-        if recipient == user:  # the outbox matches by prefix; keep exactly this session's messages
-            items.append(to_json(request, reply))
-            acknowledge()
+    """This session's queued messages; each is deleted from the outbox once it is in the response."""
+    outbox, items = request.app[ASSISTANT].outbox, []
+    for message in outbox.claim(CHANNEL, limit=20, user=request[USER]):
+        items.append(to_json(request, message.reply))
+        outbox.report(message, Outcome.sent())
     return items
 
 
@@ -159,13 +159,7 @@ def to_json(request: web.Request, reply: Reply) -> dict:
 # ---- scheduled chores (run_web only) ----------------------------------------------------------------
 def queue_reminders(assistant: Assistant) -> int:
     """Put due reminders for web users in their inbox; the Telegram channel sends its own users'."""
-    count = 0
-    for user, reply, acknowledge in assistant.reminders():
-        if user.startswith(CHANNEL):
-            assistant.ctx.notify(user, reply)
-            acknowledge()
-            count += 1
-    return count
+    return assistant.queue_reminders(CHANNEL)
 
 
 async def _chores(app: web.Application) -> AsyncIterator[None]:

@@ -29,7 +29,8 @@ import aiohttp
 from aiohttp import web
 
 from chat.assistant import Assistant
-from chat.types import Attachment, Event, Reply, reply_from_json
+from chat.outbox import Message, Outcome, deliver_due
+from chat.types import Attachment, Event, Reply
 from chat.texts import messages_in
 from wechat.api import WeChatApi, WeChatApiError
 from wechat.menu import command_of
@@ -134,7 +135,6 @@ class WeChatChannel:
         self.files = FileStore()
         self.renderer = Renderer(settings.menu_links, part_bytes, self._file_line)
         self.seen = Seen()
-        self.waiting: set[str] = set()  # users whose 48-hour window is closed or quota used up
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat")
         self._wake: asyncio.Event | None = None
 
@@ -210,11 +210,9 @@ class WeChatChannel:
         if kind == "none":
             return SUCCESS
         if kind == "forget":  # unsubscribed: drop the user's chat state; sign-ups and bookings stay for staff
-            self.waiting.discard(user)
             await self._run(self.assistant.state.forget, user)
             return SUCCESS
-        if user in self.waiting:  # writing to us opens the customer-service window again
-            self.waiting.discard(user)
+        if await self._run(self.assistant.outbox.wake, user):  # writing to us opens the 48-hour window again
             self._wake_soon(0)
         job = loop.run_in_executor(self._executor, self._turn, user, kind, payload)
         try:
@@ -338,41 +336,31 @@ class WeChatChannel:
 
     def queue_reminders(self) -> int:
         """Due reminders for WeChat users go to the outbox (sent if the user's 48-hour window is open)."""
-        count = 0
-        for user, reply, acknowledge in self.assistant.reminders():
-            if user.startswith(CHANNEL):
-                self.assistant.ctx.notify(user, reply)
-                acknowledge()
-                count += 1
-        return count
+        return self.assistant.queue_reminders(CHANNEL)
 
     async def deliver(self) -> int:
-        """Send what waits in the outbox for WeChat users, oldest first, each user's messages in order."""
-        state, sent, held = self.assistant.state, 0, set()
-        for message_id, user, data in await self._run(state.undelivered, CHANNEL, 1000):
-            if user in self.waiting or user in held:
-                continue
-            parts = await self._run(self._render_one, user, reply_from_json(data))
-            try:
-                for part in parts:
-                    await self.api.send_text(user[len(CHANNEL):], part)
-            except WeChatApiError as error:
-                held.add(user)
-                if error.code in UNREACHABLE:
-                    logger.info("a WeChat user cannot be reached (%s); message dropped", error.code)
-                    await self._run(state.delivered, message_id)
-                elif error.code in WINDOW_CLOSED:
-                    self.waiting.add(user)
-                else:
-                    logger.warning("customer-service message not sent: %s", error)
-                    return sent
-                continue
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                logger.warning("WeChat API unreachable (%s); will try again", type(exc).__name__)
-                return sent
-            await self._run(state.delivered, message_id)
-            sent += 1
-        return sent
+        """Send what is due in the outbox for WeChat users, each user's messages in order; returns how many."""
+        return await deliver_due(self.assistant.outbox, CHANNEL, self._send_queued, blocking=self._run, parallel=4)
+
+    async def _send_queued(self, message: Message) -> Outcome:
+        """One outbox message as customer-service messages. A closed 48-hour window waits for the user's next
+        message; a user who is gone (unsubscribed, blocked us) is given up on; anything else is retried."""
+        parts = await self._run(self._render_one, message.user, message.reply)
+        try:
+            for part in parts[message.progress:]:
+                await self.api.send_text(message.user[len(CHANNEL):], part)
+                message.progress += 1
+        except WeChatApiError as error:
+            if error.code in UNREACHABLE:
+                return Outcome.failed(f"WeChat {error.code}")
+            if error.code in WINDOW_CLOSED:
+                return Outcome.wait(f"WeChat {error.code}")
+            logger.warning("customer-service message not sent: %s", error)
+            return Outcome.retry(f"WeChat {error.code}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            logger.warning("WeChat API unreachable (%s); will try again", type(exc).__name__)
+            return Outcome.retry(type(exc).__name__)
+        return Outcome.sent()
 
     def _render_one(self, user: str, reply: Reply) -> list[str]:
         choices = Choices.loads(self.assistant.state.setting(user, CHOICES))
