@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from knowledge.config import KnowledgeSettings
@@ -66,17 +67,13 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot when a token is configured, else the terminal chat."""
-    import os
-
     from chat import console
-    from chat.assistant import Assistant
     from handlers.settings import TelegramSettings
     from runtime.settings import SettingsError
 
     settings = KnowledgeSettings.from_env()
-    retention = retention_days()
     if not os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
-        assistant = Assistant.open(settings, admins=("cli:local",), retention_days=retention)
+        assistant = open_assistant(settings, admins=("cli:local",))
         try:
             return console.run(assistant)
         except KeyboardInterrupt:
@@ -91,16 +88,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from handlers.app import build_application, run
 
     logging.getLogger().setLevel(logging.INFO)
-    assistant = Assistant.open(settings, admins=telegram.admin_keys, retention_days=retention)
+    assistant = open_assistant(settings, admins=telegram.admin_keys)
     run(build_application(telegram, assistant), telegram)
     return 0
 
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the same assistant as a mobile web page (works in WeChat's built-in browser)."""
-    import os
-
-    from chat.assistant import Assistant
     from handlers.settings import admin_keys_from_env
     from runtime.settings import SettingsError
     from web.app import WebSettings, run_web
@@ -117,7 +111,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     if not admins and os.environ.get("TELEGRAM_ADMIN_IDS", "").strip():
         logger.warning("TELEGRAM_ADMIN_IDS is set but TELEGRAM_BOT_TOKEN is not: staff get no alerts of new "
                        "bookings (see them with `python bot.py admin pending`)")
-    assistant = Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days())
+    assistant = open_assistant(KnowledgeSettings.from_env(), admins=admins)
     mount = None
     if wechat is not None:  # the WeChat Official Account answers at /wechat on the same server
         from wechat.channel import WeChatChannel
@@ -172,23 +166,24 @@ def cmd_wechat(args: argparse.Namespace) -> int:
     return 0
 
 
-def retention_days() -> int:
-    """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
-    from runtime.settings import SettingsError, retention_days as setting
+def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
+    """The Assistant over the data folder, with DATA_RETENTION_DAYS and QUESTION_RETENTION_DAYS."""
+    from chat.assistant import Assistant
+    from runtime.settings import SettingsError, question_retention_days, retention_days
 
     try:
-        return setting()
+        days, question_days = retention_days(), question_retention_days()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
+    return Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days)
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
     """Staff operations from the command line, through the same flows as in Telegram."""
     from chat.admin_cli import run_admin
-    from chat.assistant import Assistant
 
     settings = KnowledgeSettings.from_env()
-    assistant = Assistant.open(settings)
+    assistant = open_assistant(settings)
     try:
         return run_admin(assistant, args, settings.data_dir)
     finally:
@@ -217,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(admin)
     admin.set_defaults(func=cmd_admin)
     args = parser.parse_args(argv)
+    os.umask(0o077)  # every file and folder the service creates (databases, logs, exports, backups) is private
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from knowledge.manifest import BuildError
     from runtime.yamlfile import ContentError

@@ -51,6 +51,7 @@ class Privacy:
             tx.audit(stamp, "user", "forget_user", "-",
                      {"cancelled": len(future), "promoted": len(promoted), "withdrawn": withdrawn,
                       "blanked": blanked})
+        self.store.db.checkpoint()  # the blanked details leave the write-ahead log too
         logger.info("forgot a user: %d sign-ups cancelled, %d promoted, %d bookings withdrawn",
                     len(future), len(promoted), len(withdrawn))
         return promoted
@@ -67,4 +68,5 @@ class Privacy:
                 tx.audit(stamp, "system", "purge_past", "-",
                          {"days": days, "registrations": purged.registrations,
                           "school_bookings": purged.school_bookings})
+        self.store.db.checkpoint()
         return purged

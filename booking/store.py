@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from runtime.database import Database, Migration
+from runtime.keys import rekey_web_users
 
 from .models import AuditEntry, Registration, SchoolBooking, Session
 
@@ -61,6 +62,9 @@ MIGRATIONS: list[Migration] = [
         "ALTER TABLE registrations ADD COLUMN guardian_name TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE registrations ADD COLUMN guardian_phone TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE registrations ADD COLUMN guardian_consent_at TEXT",
+    ]),
+    ("0003_hash_web_session_ids", [  # web users are a keyed hash of their session id, never the id itself
+        lambda conn: rekey_web_users(conn, [("registrations", "user_key"), ("school_bookings", "user_key")]),
     ]),
 ]
 

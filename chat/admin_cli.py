@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sqlite3
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -29,36 +31,60 @@ ACTIONS = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=list(ACTIONS), help="；".join(f"{k}：{v}" for k, v in ACTIONS.items()))
     parser.add_argument("args", nargs="*")
-    parser.add_argument("--out", type=Path, default=Path("."), help="导出文件保存到哪个文件夹")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="导出文件（CSV）保存到哪个文件夹；默认是数据文件夹下的 exports/")
     for name in ("program", "title", "start", "minutes", "venue", "street", "audience", "capacity", "deadline"):
         parser.add_argument(f"--{name}", default="")
 
 
-def _print(replies: list[Reply], out_dir: Path) -> None:
+def _save(replies: list[Reply], out_dir: Path) -> list[Path]:
+    """Write the replies' attachments (CSV files) into out_dir, private to this user; OSError if it cannot."""
+    saved = []
     for reply in replies:
-        if reply.text:
-            print(reply.text)
         if reply.attachment:
-            out_dir.mkdir(parents=True, exist_ok=True)
+            out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             target = out_dir / reply.attachment.filename
-            target.write_bytes(reply.attachment.content)
-            print(f"已保存：{target}")
+            _write_private(target, reply.attachment.content)
+            saved.append(target.resolve())
+    return saved
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Create or replace a file readable by its owner only, from the moment it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(content)
+    os.chmod(path, 0o600)
 
 
 def backup(data_dir: Path, target_dir: Path) -> list[Path]:
-    """Consistent copies of the live databases, made with SQLite's online backup API."""
-    target_dir.mkdir(parents=True, exist_ok=True)
+    """Consistent copies of the live databases, made with SQLite's online backup API, private (0600) from the
+    start. The key that turns web session ids into user keys (web.key) is not copied: a backup is no key."""
+    target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     copies = []
     for name in ("bookings.sqlite", "chat.sqlite"):
         source = data_dir / name
         if not source.exists():
             continue
         target = target_dir / name
-        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        os.close(os.open(target, os.O_CREAT | os.O_RDWR, 0o600))
+        src, dst = sqlite3.connect(source), sqlite3.connect(target)
+        try:
             src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file: no -wal beside it
+        finally:
+            src.close()
+            dst.close()
         target.chmod(0o600)
-        copies.append(target)
+        copies.append(target.resolve())
     return copies
+
+
+def _session_id(text: str) -> int:
+    """A session number from the command line, or a clear refusal."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2 ** 63:
+        raise BookingError(f"场次号应是正整数（见 sessions 列出的编号），不是「{text}」。")
+    return int(text)
 
 
 def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) -> int:
@@ -79,27 +105,41 @@ def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) 
             replies = staff.propose(actor, rest[0], " ".join(rest[1:]))
         elif a == "decline" and len(rest) >= 2:
             replies = staff.decline(actor, rest[0], " ".join(rest[1:]))
-        elif a in ("attendees", "close", "cancel") and rest and rest[0].isdigit():
-            session_id = int(rest[0])
+        elif a in ("attendees", "close", "cancel") and rest:
+            session_id = _session_id(rest[0])
             replies = (staff.attendees(session_id) if a == "attendees" else
                        staff.close_session(actor, session_id) if a == "close" else
                        staff.cancel_session(actor, session_id))
         elif a == "session-create":
             replies = _create_session(assistant, actor, args)
         elif a == "backup":
-            copies = backup(data_dir, Path(rest[0]) if rest else args.out / "backup")
+            stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M%S")
+            copies = backup(data_dir, Path(rest[0]) if rest else data_dir / "backups" / stamp)
             replies = [Reply("已备份：" + "、".join(map(str, copies)))]
         elif a == "outbox":
             replies = _outbox(assistant, rest)
         elif a == "purge":
-            replies = [Reply(f"已清除过期个人信息：{assistant.purge()}")]
+            done = assistant.purge()
+            replies = [Reply(f"已按保存期限（个人信息 {assistant.ctx.retention_days} 天，提问记录 "
+                             f"{assistant.ctx.question_days} 天）清除：讲座报名 {done['registrations']} 条、学校预约 "
+                             f"{done['school_bookings']} 个、提问记录 {done['questions']} 条、未填完的表单 "
+                             f"{done['forms']} 份、未能送达的通知记录 {done['set_aside']} 条。")]
         else:
             print(f"参数不完整：{ACTIONS[a]}")
             return 2
+        saved = _save(replies, args.out or data_dir / "exports")
     except BookingError as error:
-        print(f"错误：{error}")
+        print(f"错误：{error}", file=sys.stderr)
         return 1
-    _print(replies, args.out)
+    except OSError as error:  # a folder that cannot be made or written (/proc, /dev/null/x, no permission)
+        print(f"错误：无法写入 {error.filename or ''}（{error.strerror or type(error).__name__}），"
+              "请换一个可以写入的文件夹。", file=sys.stderr)
+        return 1
+    for reply in replies:
+        if reply.text:
+            print(reply.text, file=sys.stderr if reply.error else sys.stdout)
+    for path in saved:
+        print(f"已保存：{path}")
     if any(reply.error for reply in replies):
         return 1
     waiting = assistant.outbox.counts()["waiting"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -33,10 +34,11 @@ class Assistant:
     Every command and button goes through one routing table (chat.flow.Routes) to a Flow."""
 
     def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
-                 admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now):
+                 admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now,
+                 question_days: int = 180):
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
         self.outbox = Outbox(state, self._render_queued)
-        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days, self.outbox)
+        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days, self.outbox, question_days)
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
@@ -53,12 +55,13 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
-             data_dir: Path | None = None) -> "Assistant":
+             data_dir: Path | None = None, question_days: int = 180) -> "Assistant":
         """Open the knowledge base, chat state and bookings under the data folder."""
         data = data_dir or settings.data_dir
         engine = Engine.open(settings)
         return cls(engine, ChatState(data / "chat.sqlite"), Texts(settings.content_dir),
-                   BookingDesk(data / "bookings.sqlite", settings.content_dir), admins, retention_days)
+                   BookingDesk(data / "bookings.sqlite", settings.content_dir), admins, retention_days,
+                   question_days=question_days)
 
     def close(self) -> None:
         self.state.close()
@@ -85,9 +88,15 @@ class Assistant:
                 count += 1
         return count
 
-    def purge(self) -> object:
-        """Blank personal details of past sessions and bookings older than the retention period."""
-        return self.desk.purge_past(self.ctx.now(), self.ctx.retention_days)
+    def purge(self) -> dict[str, int]:
+        """The retention sweep: blank personal details of sessions and bookings that ended more than
+        DATA_RETENTION_DAYS ago, delete unfinished forms and set-aside notifications that old, and questions older
+        than QUESTION_RETENTION_DAYS; returns what was removed, by kind."""
+        booked = self.desk.purge_past(self.ctx.now(), self.ctx.retention_days)
+        now = time.time()  # the chat database keeps wall-clock times
+        chat = self.state.purge(questions_before=now - self.ctx.question_days * 86400,
+                                records_before=now - self.ctx.retention_days * 86400)
+        return {"registrations": booked.registrations, "school_bookings": booked.school_bookings, **chat}
 
     # ---- entry point ----------------------------------------------------------------------------
     def handle(self, event: Event) -> list[Reply]:

@@ -35,6 +35,7 @@ class FlowContext:
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
     outbox: Outbox | None = None
+    question_days: int = 180              # how long the (masked, anonymous) question log keeps a question
 
     def __post_init__(self) -> None:
         if self.outbox is None:

@@ -237,7 +237,7 @@ class StaffFlow:
             booking = self.ctx.desk.schools.decide(ref, action, actor, self.ctx.now(), **extra)
         except AlreadyDecided as error:
             self.ctx.state.clear(actor)
-            return [Reply(self.texts("already_decided", ref=ref, status=error.booking.decision_text))]
+            return [Reply(self.texts("already_decided", ref=ref, status=error.booking.decision_text), error=True)]
         except BookingError as error:
             return [Reply(str(error), error=True)]
         self.ctx.state.clear(actor)

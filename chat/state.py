@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from runtime.database import Database, Migration, add_column
+from runtime.keys import rekey_web_users
 from runtime.masking import mask_personal
 
 MIGRATIONS: list[Migration] = [
@@ -32,7 +33,13 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX outbox_by_user ON outbox (user, id)",
         "CREATE INDEX outbox_by_due ON outbox (set_aside, due)",
     ]),
+    ("0004_hash_web_session_ids", [  # store web users as a keyed hash of their session id, never the id itself
+        lambda conn: rekey_web_users(conn, [("states", "user"), ("settings", "user"), ("outbox", "user")]),
+    ]),
 ]
+
+
+QUESTION_CHARS = 500  # a logged question keeps at most this many characters (masked)
 
 
 class FlowState(NamedTuple):
@@ -94,7 +101,8 @@ class ChatState:
         return int(self._run(
             "INSERT INTO questions (asked_at, text, answered, status, top_kind, top_id, confidence, topic) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [time.time(), mask_personal(text)[:500], int(answered), status, top_kind, top_id, confidence, topic]))
+            [time.time(), mask_personal(text, QUESTION_CHARS), int(answered), status, top_kind, top_id, confidence,
+             topic]))
 
     def vote(self, question_id: int, vote: int) -> bool:
         """Record 👍 (1) or 👎 (-1); a second vote on the same answer replaces the first."""
@@ -225,7 +233,24 @@ class ChatState:
                                 [before if before is not None else float("inf")]).rowcount
 
     def forget(self, user: str) -> None:
-        """Drop everything kept under this user's key (questions are stored without one)."""
+        """Drop everything kept under this user's key (questions are stored without one); the deleted bytes are
+        overwritten (secure_delete) and the write-ahead log is truncated."""
         with self.db.write() as conn:
             for table in ("states", "settings", "outbox"):
                 conn.execute(f"DELETE FROM {table} WHERE user = ?", [user])
+        self.db.checkpoint()
+
+    def purge(self, *, questions_before: float, records_before: float) -> dict:
+        """The chat side of the retention sweep: questions (and their votes) asked before `questions_before`;
+        forms left unfinished and records of undeliverable messages older than `records_before`."""
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM feedback WHERE question_id IN (SELECT id FROM questions WHERE asked_at < ?)",
+                         [questions_before])
+            counts = {
+                "questions": conn.execute("DELETE FROM questions WHERE asked_at < ?", [questions_before]).rowcount,
+                "forms": conn.execute("DELETE FROM states WHERE updated < ?", [records_before]).rowcount,
+                "set_aside": conn.execute("DELETE FROM outbox WHERE set_aside IS NOT NULL AND set_aside < ?",
+                                          [records_before]).rowcount,
+            }
+        self.db.checkpoint()
+        return counts

@@ -7,8 +7,10 @@
     with db.read() as conn:         # one consistent snapshot
         row = conn.execute("SELECT … AS n …").fetchone()["n"]    # rows are dicts: read columns by name
 
-The file is private (0600), in WAL mode with a busy timeout; migrations are named, applied once each inside the
-write lock, and recorded in the table `_migrations` (name, applied_at). A database made before it kept that record
+The file is private (0600, and so are its -wal and -shm files), in WAL mode with a busy timeout and `secure_delete`
+(deleted content is overwritten with zeros); after deleting personal details call `db.checkpoint()`, which copies
+the write-ahead log into the file and truncates it, so the old bytes are gone from every file. Migrations are named,
+applied once each inside the write lock, and recorded in the table `_migrations` (name, applied_at). A database made before it kept that record
 is brought forward by the same list: write migrations so they also hold on such a file (CREATE … IF NOT EXISTS,
 add_column), and the record starts with them.
 """
@@ -61,7 +63,29 @@ class Database:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA secure_delete = ON")
         self._migrate()
+        self._private_companions()
+
+    def _private_companions(self) -> None:
+        """The -wal and -shm files hold the same data: owner-only too, whatever the umask was."""
+        for suffix in ("-wal", "-shm"):
+            companion = self.path.with_name(self.path.name + suffix)
+            try:
+                if not hasattr(os, "getuid") or os.stat(companion).st_uid == os.getuid():
+                    os.chmod(companion, 0o600)
+            except FileNotFoundError:
+                pass
+
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it to zero bytes (after a deletion, so
+        nothing deleted stays readable in the -wal file); False if another connection kept it from finishing."""
+        with self._lock:
+            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone().values()
+        if busy:
+            logger.warning("could not fully checkpoint %s (busy); deleted data leaves the log at the next checkpoint",
+                           self.path.name)
+        return not busy
 
     def close(self) -> None:
         with self._lock:

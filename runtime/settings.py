@@ -62,7 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
             "`1` only behind a local reverse proxy: the client address is read from `X-Forwarded-For`", "0"),
     Setting("WEB_COOKIE_SECURE", "`0`", "`1` when served over HTTPS: cookies get the `Secure` flag", "0"),
     Setting("DATA_RETENTION_DAYS", "`90`",
-            "days after a session or booking before names and phone numbers are purged", "90"),
+            "days after a session or booking before names and phone numbers are purged (also unfinished forms and "
+            "records of undeliverable notifications)", "90"),
+    Setting("QUESTION_RETENTION_DAYS", "`180`",
+            "days the question log (masked, without user ids) keeps a question and its 👍/👎 before deleting it",
+            "180"),
     Setting("KB_CONTENT_DIR", "`content/`", "curated content folder", "content"),
     Setting("KB_DATA_DIR", "`data/`",
             "built knowledge base, chat state (`chat.sqlite`) and bookings (`bookings.sqlite`)", "data"),
@@ -154,6 +158,11 @@ def flag_setting(env: Mapping[str, str], name: str) -> bool:
 def retention_days(environ: Mapping[str, str] | None = None) -> int:
     """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
     return integer_setting(environment(environ), "DATA_RETENTION_DAYS", 90, 1, 3650)
+
+
+def question_retention_days(environ: Mapping[str, str] | None = None) -> int:
+    """QUESTION_RETENTION_DAYS: days the question log keeps a question."""
+    return integer_setting(environment(environ), "QUESTION_RETENTION_DAYS", 180, 1, 3650)
 
 
 if __name__ == "__main__":

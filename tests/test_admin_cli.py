@@ -2,10 +2,15 @@
 import argparse
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 
+import pytest
+
 from chat.admin_cli import add_arguments, run_admin
+from chat.outbox import Outcome
+from chat.types import Event
 from runtime.settings import REPO
 from tests.chat_fixtures import book_school, new_session, sign_up, take_outbox
 
@@ -42,9 +47,9 @@ def test_create_list_export_and_backup(engine, kb_settings, tmp_path):
 
 def test_bad_input_is_explained(engine, kb_settings, tmp_path):
     result = admin(kb_settings.data_dir, "session-create", "--program", "nope")
-    assert result.returncode == 1 and "--program" in result.stdout
+    assert result.returncode == 1 and "--program" in result.stderr
     result = admin(kb_settings.data_dir, "approve", "PD-2026-0999")
-    assert result.returncode == 1 and "未找到" in result.stdout
+    assert result.returncode == 1 and "未找到" in result.stderr
 
 
 def run(bot, tmp_path, *argv):
@@ -58,7 +63,7 @@ def test_school_only_programmes_get_no_public_session(bot, tmp_path, capsys):
     code = run(bot, tmp_path, "session-create", "--program", "kaijuan-youyi", "--start", "2026-12-20 14:00",
                "--minutes", "90", "--venue", "浦东图书馆", "--street", "花木", "--audience", "家长",
                "--capacity", "30", "--deadline", "2026-12-19 18:00")
-    assert code == 1 and "供学校预约" in capsys.readouterr().out
+    assert code == 1 and "供学校预约" in capsys.readouterr().err
     assert bot.desk.lectures.upcoming_sessions(bot.ctx.now()) == []
 
 
@@ -78,3 +83,75 @@ def test_decisions_from_the_command_line_reach_the_school(bot, tmp_path, capsys)
     [(user, proposal)] = take_outbox(bot)
     assert user == "tg:3" and "sch:accept:PD-2026-0001" in [b.data for row in proposal.buttons for b in row]
     assert "PD-2026-0001" in capsys.readouterr().out
+
+
+# ---- refusals exit non-zero with a clear message, never a traceback --------------------------------------------
+
+def test_a_second_decision_exits_non_zero(bot, tmp_path, capsys):
+    book_school(bot)
+    assert run(bot, tmp_path, "approve", "PD-2026-0001") == 0
+    for again in (["approve", "PD-2026-0001"], ["decline", "PD-2026-0001", "没有场地"],
+                  ["propose", "PD-2026-0001", "12月23日"]):
+        capsys.readouterr()
+        assert run(bot, tmp_path, *again) == 1, again
+        assert "已经处理过了" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arg", ["abc", "-1", "0", "99999999999999999999", "１２", "²"])
+def test_session_numbers_are_checked(bot, tmp_path, capsys, arg):
+    new_session(bot)
+    for action in ("attendees", "close", "cancel"):
+        assert run(bot, tmp_path, action, arg) == 1
+        err = capsys.readouterr().err
+        assert "场次" in err and "Traceback" not in err
+
+
+def test_unwritable_export_and_backup_folders_are_refused_before_saying_done(bot, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    for argv in (["export", "--out", "/dev/null/x"], ["backup", "/proc/x"], ["attendees", "1", "--out", "/proc/x"]):
+        new_session(bot)
+        assert run_admin(bot, parser.parse_args(argv), tmp_path) == 1, argv
+        out, err = capsys.readouterr()
+        assert "已导出" not in out and "已保存" not in out and "已备份" not in out
+        assert "无法写入" in err
+
+
+def test_exports_and_backups_go_to_the_data_folder_by_default_and_are_private(bot, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    data = tmp_path / "data"
+    assert run_admin(bot, parser.parse_args(["export"]), data) == 0
+    assert run_admin(bot, parser.parse_args(["backup"]), data) == 0
+    out = capsys.readouterr().out
+    assert not list(tmp_path.glob("*.csv"))                       # nothing lands silently in the current folder
+    exports = list((data / "exports").glob("*.csv"))
+    assert len(exports) == 2 and all(str(p.resolve()) in out for p in exports)
+    [backups] = list((data / "backups").iterdir())
+    for path in [*exports, *backups.iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((data / "exports").stat().st_mode) == 0o700
+
+
+def test_purge_uses_the_configured_retention(engine, kb_settings, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("kb.sqlite", "kb.manifest.json"):
+        (data / name).write_bytes((kb_settings.data_dir / name).read_bytes())
+    env = {**os.environ, "KB_DATA_DIR": str(data), "DATA_RETENTION_DAYS": "7", "QUESTION_RETENTION_DAYS": "30"}
+    result = subprocess.run([sys.executable, "bot.py", "admin", "purge"], capture_output=True, text=True, cwd=REPO,
+                            env=env, timeout=120)
+    assert result.returncode == 0 and "个人信息 7 天" in result.stdout and "提问记录 30 天" in result.stdout
+
+
+def test_outbox_report_lists_set_aside_messages(bot, tmp_path, capsys):
+    book_school(bot)
+    [message] = bot.outbox.claim("tg:")
+    bot.outbox.report(message, Outcome.failed("Bad Request: chat not found"))
+    assert run(bot, tmp_path, "outbox") == 0
+    out = capsys.readouterr().out
+    assert "未能送达、已停止重试：1 条" in out and "PD-2026-0001" in out and "chat not found" in out
+    assert "python bot.py admin outbox" in bot.handle(Event(user="tg:9", command="stats", is_admin=True))[0].text
+    assert run(bot, tmp_path, "outbox", "clear") == 0
+    assert bot.outbox.counts() == {"waiting": 0, "set_aside": 0}

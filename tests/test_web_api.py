@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from chat.types import Event, Reply
 from tests.chat_fixtures import ADMIN, NOW, SCHOOL_ANSWERS, make_assistant
 from web.app import build_web_app, queue_reminders
-from web.sessions import CSRF_COOKIE, SESSION_COOKIE
+from web.sessions import CSRF_COOKIE, SESSION_COOKIE, SESSION_KEY, user_key
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.asyncio
@@ -39,7 +39,7 @@ def cookie(client: TestClient, name: str) -> str:
 
 
 def user_of(client: TestClient) -> str:
-    return "web:" + cookie(client, SESSION_COOKIE)
+    return user_key(cookie(client, SESSION_COOKIE), client.app[SESSION_KEY])
 
 
 async def post(client: TestClient, path: str, body: dict, status: int = 200, **headers) -> dict:

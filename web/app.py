@@ -28,7 +28,8 @@ from chat.assistant import Assistant
 from chat.outbox import Outcome
 from chat.types import CALLBACK_LIMIT, Event, Reply
 from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
-from web.sessions import CHANNEL, USER, AttachmentStore
+from runtime.keys import data_key
+from web.sessions import CHANNEL, SESSION_KEY, USER, AttachmentStore
 from web.settings import SettingsError, WebSettings
 
 __all__ = ["SettingsError", "WebSettings", "build_web_app", "run_web", "queue_reminders"]
@@ -49,6 +50,7 @@ def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Applicatio
     app = web.Application(middlewares=[observe(wording), sessions(settings), guard(settings)],
                           client_max_size=MAX_BODY)
     app[ASSISTANT], app[FILES] = assistant, AttachmentStore()
+    app[SESSION_KEY] = data_key(assistant.state.db.path.parent)
     app.router.add_get("/", page)
     app.router.add_get("/api/start", start)
     app.router.add_post("/api/message", message)

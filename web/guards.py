@@ -12,7 +12,8 @@ from aiohttp import web
 
 from chat.texts import Texts, messages_in
 from runtime.ratelimit import SlidingWindow, Verdict
-from web.sessions import COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, USER, new_token, user_key, well_formed
+from web.sessions import (COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, SESSION_KEY, USER, new_token, user_key,
+                          well_formed)
 from web.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def sessions(settings: WebSettings) -> Callable:
             session = issue[SESSION_COOKIE] = new_token()
         if not well_formed(csrf):
             issue[CSRF_COOKIE] = new_token()
-        request[USER] = user_key(session)
+        request[USER] = user_key(session, request.app[SESSION_KEY])
         response = await handler(request)
         for name, value in issue.items():
             response.set_cookie(name, value, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax",

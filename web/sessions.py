@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from chat.types import Attachment
+from runtime.keys import keyed_hash
 
 CHANNEL = "web:"                    # user keys of this channel: "web:<session id>"
 SESSION_COOKIE = "pf_session"       # HttpOnly: scripts never see who the user is
@@ -18,6 +19,7 @@ CSRF_COOKIE = "pf_csrf"             # readable by the page, echoed in X-CSRF-Tok
 COOKIE_MAX_AGE = 90 * 24 * 3600     # a returning parent keeps /my for about three months
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_token() makes
 USER = web.RequestKey("user", str)  # the request's user key, set by the sessions middleware
+SESSION_KEY = web.AppKey("session_key", bytes)  # the data folder's key for hashing session ids (runtime.keys)
 
 
 def new_token() -> str:
@@ -30,9 +32,10 @@ def well_formed(token: str | None) -> bool:
     return bool(token) and _TOKEN.fullmatch(token) is not None
 
 
-def user_key(session_id: str) -> str:
-    """The Assistant's user key for a browser session."""
-    return CHANNEL + session_id
+def user_key(session_id: str, key: bytes) -> str:
+    """The Assistant's user key for a browser session: a keyed hash of its id (runtime.keys), so the databases
+    and their backups never hold a value that would work as a session cookie."""
+    return CHANNEL + keyed_hash(key, session_id)
 
 
 @dataclass
