@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(func=cmd_admin)
     args = parser.parse_args(argv)
     os.umask(0o077)  # every file and folder the service creates (databases, logs, exports, backups) is private
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from runtime.logs import configure_logging
+
+    configure_logging(logging.WARNING)
     from knowledge.manifest import BuildError
     from runtime.yamlfile import ContentError
 

@@ -207,7 +207,7 @@ def promote_waitlist(tx: Tx, session_id: int, now: datetime) -> list[Registratio
 
 
 def _session_or_raise(tx: Tx, session_id: int) -> Session:
-    session = tx.session(session_id)
+    session = tx.session(session_id) if isinstance(session_id, int) and 0 < session_id < 2 ** 63 else None
     if session is None:
         raise NotFound("未找到这场讲座，可能已被删除，请重新查看讲座列表。")
     return session
@@ -224,5 +224,6 @@ def _check_open(session: Session, now: datetime) -> None:
 
 def _find_registration(tx: Tx, ref_or_id: str | int) -> Registration | None:
     if isinstance(ref_or_id, int) or str(ref_or_id).strip().isdigit():
-        return tx.registration(reg_id=int(ref_or_id))
+        reg_id = int(str(ref_or_id).strip()) if str(ref_or_id).strip().isdecimal() else -1
+        return tx.registration(reg_id=reg_id) if 0 < reg_id < 2 ** 63 else None
     return tx.registration(ref=clean(ref_or_id).upper())

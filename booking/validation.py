@@ -62,7 +62,7 @@ def _integer(raw: Any, field: str, what: str, example: str) -> int:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     text = re.sub(r"^(约|大约|共)|(人|名|位|左右|个)+$", "", clean(raw).replace(" ", ""))
-    if not text.isdigit():
+    if not text.isdecimal() or len(text) > 9:  # what int() reads; more digits than any count needs
         raise ValidationError(f"{what}请填写数字，例如：{example}。", field)
     return int(text)
 
@@ -140,11 +140,15 @@ def _time_of_day(raw: str, catalog: Catalog, today: date) -> str:
 
 
 def _notes(raw: str, catalog: Catalog, today: date) -> str:
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    """Free text over several lines; like every other field no control, format (bidi override, zero-width),
+    private-use or unassigned characters."""
+    text = unicodedata.normalize("NFKC", str(raw or "")).replace("\r\n", "\n").replace("\t", " ").strip()
     if text in _NOTHING:
         return ""
     if len(text) > 300:
         raise ValidationError(f"备注最多300字（现在是{len(text)}字），请精简后再发送。", "notes")
+    if any(ch != "\n" and unicodedata.category(ch).startswith("C") for ch in text):
+        raise ValidationError("备注含有无法识别的字符，请重新输入，例如：需要投影仪。", "notes")
     return text
 
 

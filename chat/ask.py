@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Button, Reply, button_parts
+from chat.types import Button, Reply, button_parts, small_number
 from knowledge.answer import Answer
 from knowledge.engine import Engine
 from knowledge.numerals import int_to_cn
@@ -110,6 +110,6 @@ class AskFlow:
     def feedback(self, data: str) -> Reply:
         vote, rest = button_parts(data)
         qid = rest[0] if rest else ""
-        if not qid.isdigit() or not self.state.vote(int(qid), 1 if vote == "up" else -1):
+        if (number := small_number(qid)) is None or not self.state.vote(number, 1 if vote == "up" else -1):
             return Reply(self.texts("stale_button"))
         return Reply(self.texts("feedback_thanks" if vote == "up" else "feedback_sorry"))

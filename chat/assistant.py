@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +20,7 @@ from chat.schools import STAFF_ALERT, SchoolFlow
 from chat.staff import SessionForm, StaffFlow
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Button, Event, Reply
+from chat.types import Button, Event, Reply, without_surrogates
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
@@ -101,6 +102,7 @@ class Assistant:
     # ---- entry point ----------------------------------------------------------------------------
     def handle(self, event: Event) -> list[Reply]:
         """Every update from every channel comes through here; domain errors become replies."""
+        event = _clean(event)
         try:
             if event.public and event.text:  # never feed group chatter into a private form
                 return [self.asking.ask(event.text)]
@@ -140,3 +142,12 @@ class Assistant:
         current = self.state.get(event.user)
         step, data = (current.step, current.data) if current and current.flow == flow.name else ("", {})
         return flow.on_button(event, step, data)
+
+
+def _clean(event: Event) -> Event:
+    """The event with text that cannot be encoded (lone surrogates from forged JSON) made harmless."""
+    text, button = without_surrogates(event.text), without_surrogates(event.button)
+    command, args = without_surrogates(event.command), tuple(without_surrogates(a) for a in event.args)
+    if (text, button, command, args) == (event.text, event.button, event.command, event.args):
+        return event
+    return replace(event, text=text, button=button, command=command, args=args)

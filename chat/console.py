@@ -6,7 +6,7 @@ from typing import TextIO
 
 from chat.assistant import Assistant
 from chat.outbox import Outcome
-from chat.types import Event, Reply
+from chat.types import Event, Reply, small_number
 
 PROMPT = "你> "
 CHANNEL = "cli:"  # the terminal shows messages meant for terminal users only
@@ -52,8 +52,8 @@ def run(assistant: Assistant, stdin: TextIO = sys.stdin, out: TextIO = sys.stdou
         text = line.strip()
         if text.lower() in ("exit", "quit", "退出"):
             return 0
-        if text.isdigit() and 1 <= int(text) <= len(choices):
-            event = Event(user=user, button=choices[int(text) - 1], is_admin=is_admin)
+        if (number := small_number(text)) is not None and 1 <= number <= len(choices):
+            event = Event(user=user, button=choices[number - 1], is_admin=is_admin)
         else:
             event = Event.parse_text(user, text, is_admin)
         choices = show(assistant.handle(event), out)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from booking import BookingError
 from chat.context import FlowContext
-from chat.types import Button, Event, Reply, button_parts
+from chat.types import Button, Event, Reply, button_parts, small_number
 
 REVIEW = "review"
 
@@ -88,17 +88,19 @@ class FormFlow:
             return [Reply(self.texts("cancelled"), edit=True)]
         if action == "pick" and len(rest) == 2 and (field := self._field(rest[0])) and step == field.name:
             options = field.choices(data) if field.choices else []
-            index = int(rest[1]) if rest[1].isdigit() else -1
-            if not 0 <= index < len(options):
+            index = small_number(rest[1])
+            if index is None or index >= len(options):
                 return [Reply(self.texts("stale_button"))]
             return self._answer(event.user, field, options[index][1], data)
         if action == "skip" and (field := self._field(step)) and field.skippable:
             return self._answer(event.user, field, "", data)
-        if action == "edit" and rest and (field := self._field(rest[0])):
+        if action == "edit" and rest and (field := self._field(rest[0])) and self._applies(field, data):
             self.state.put(event.user, self.name, field.name, data)
             return [self._prompt(field, data)]
         if action == "ok" and step == REVIEW:
-            values = {k: v for k, v in data.items() if not k.startswith("_")}
+            if any(self._applies(f, data) and f.name not in data for f in self.fields):
+                return self._advance(event.user, data, [])  # an answer is missing: ask for it, never submit half
+            values = self._values(data)
             try:
                 replies = self.submit(event, values)
             except BookingError as error:
@@ -110,6 +112,18 @@ class FormFlow:
     # ---- internals --------------------------------------------------------------------------------
     def _field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @staticmethod
+    def _applies(field: Field, data: dict) -> bool:
+        """The field is part of the form with these answers (a hidden field cannot be edited, even by forged data)."""
+        return field.when is None or field.when(data)
+
+    def _values(self, data: dict) -> dict:
+        """What is submitted: answers to the fields that apply (an answer left from before an edit made its field
+        hidden is dropped) plus the values the form began with."""
+        fields = {f.name: f for f in self.fields}
+        return {k: v for k, v in data.items()
+                if not k.startswith("_") and (k not in fields or self._applies(fields[k], data))}
 
     def _answer(self, user: str, field: Field, raw: str, data: dict) -> list[Reply]:
         try:

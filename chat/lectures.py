@@ -8,7 +8,7 @@ from booking.validation import attendee_count, check_role, person_name
 from chat.context import FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.texts import Texts
-from chat.types import Attachment, Button, Event, Reply, button_parts
+from chat.types import Attachment, Button, Event, Reply, button_parts, small_number
 
 YES, NO, CONSENTED = "是", "否", "同意"
 SUBSCRIPTION = "announce"                  # chat-state setting: the audience a user wants announcements for
@@ -80,8 +80,8 @@ class LectureFlow(FormFlow):
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         """/lectures, or a deep link straight to one session (/start lec_<id>)."""
-        if payload.isdigit():
-            return [self._detail(int(payload))]
+        if (session_id := small_number(payload)) is not None:
+            return [self._detail(session_id)]
         sessions = self.ctx.desk.lectures.open_sessions(self.ctx.now())
         subscribed = self.ctx.state.setting(event.user, SUBSCRIPTION) is not None
         toggle = [Button(self.texts("btn_unsubscribe" if subscribed else "btn_subscribe"),
@@ -125,12 +125,15 @@ class LectureFlow(FormFlow):
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         action, rest = button_parts(event.button)
         arg = rest[0] if rest else ""
-        if action == "view" and arg.isdigit():
-            return [self._detail(int(arg), edit=True)]
-        if action == "join" and arg.isdigit():
+        number = small_number(arg)
+        if action in ("view", "join") and number is None:  # forged or garbled
+            return [Reply(self.texts("session_gone"))]
+        if action == "view" and number is not None:
+            return [self._detail(number, edit=True)]
+        if action == "join" and number is not None:
             if not self.gate.has_consent(event.user):
                 return self.gate.ask(f"lec:join:{arg}")
-            return self.begin(event, {"session_id": int(arg)})
+            return self.begin(event, {"session_id": number})
         if action == "drop" and arg:
             return [Reply(self.texts("drop_confirm", ref=arg), [[Button(self.texts("btn_drop_yes"), f"lec:dropok:{arg}"),
                                                                  Button(self.texts("btn_cancel"), "lec:noop")]])]
@@ -139,9 +142,9 @@ class LectureFlow(FormFlow):
         if action == "sub":
             return [Reply(self.texts("subscribe_pick"), [[Button(a, f"lec:subto:{i}") for i, a in enumerate(AUDIENCES)]],
                           edit=True)]
-        if action == "subto" and arg.isdigit() and int(arg) < len(AUDIENCES):
-            self.ctx.state.set_setting(event.user, SUBSCRIPTION, AUDIENCES[int(arg)])
-            return [Reply(self.texts("subscribed", audience=AUDIENCES[int(arg)]), edit=True)]
+        if action == "subto" and number is not None and number < len(AUDIENCES):
+            self.ctx.state.set_setting(event.user, SUBSCRIPTION, AUDIENCES[number])
+            return [Reply(self.texts("subscribed", audience=AUDIENCES[number]), edit=True)]
         if action == "unsub":
             self.ctx.state.clear_setting(event.user, SUBSCRIPTION)
             return [Reply(self.texts("unsubscribed"), edit=True)]

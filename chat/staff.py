@@ -11,7 +11,7 @@ from booking.phones import display_phone
 from chat.context import SHANGHAI, FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.schools import summary
-from chat.types import Attachment, Button, Event, Reply, button_parts
+from chat.types import Attachment, Button, Event, Reply, button_parts, small_number
 
 _DATETIME = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})\s*$")
 
@@ -28,9 +28,10 @@ def parse_datetime(raw: str, data: dict) -> str:
 
 def _int_between(low: int, high: int, what: str):
     def parse(raw: str, data: dict) -> int:
-        if not str(raw).strip().isdigit() or not low <= int(raw) <= high:
+        number = small_number(str(raw), high)
+        if number is None or number < low:
             raise BookingError(f"{what}请输入 {low}–{high} 之间的整数。")
-        return int(raw)
+        return number
     return parse
 
 
@@ -41,6 +42,16 @@ def _text(what: str, high: int):
             raise BookingError(f"{what}请填写 1–{high} 个字。")
         return text
     return parse
+
+
+def _question_ids(arg: str) -> list[int] | tuple[int, int]:
+    """The questions of an 已查看 button: a list "3,5,8", or a range "3-122" as (first, last); empty if forged."""
+    low, dash, high = arg.partition("-")
+    if dash:
+        first, last = small_number(low), small_number(high)
+        return (first, last) if first is not None and last is not None and first <= last else []
+    ids = [small_number(x) for x in arg.split(",")]
+    return [i for i in ids if i is not None][:50]
 
 
 class SessionForm(FormFlow):
@@ -193,21 +204,24 @@ class StaffFlow:
         if action == "new":
             return self.session_form.begin(event, {})
         if action == "seen" and arg:
-            low, _, high = arg.partition("-")
-            ids = list(range(int(low), int(high) + 1)) if high.isdigit() and low.isdigit() else \
-                [int(x) for x in arg.split(",") if x.isdigit()]
-            self.ctx.state.mark_reviewed(ids)
-            return [Reply(self.texts("reviewed_done", count=len(ids)), edit=True)]
-        if action == "att" and arg.isdigit():
-            return self.attendees(int(arg))
-        if action == "close" and arg.isdigit():
-            return self.close_session(event.user, int(arg))
-        if action == "drop" and arg.isdigit():
-            session = self.ctx.desk.lectures.get_session(int(arg))
+            ids = _question_ids(arg)
+            if not ids:
+                return [Reply(self.texts("stale_button"))]
+            count = self.ctx.state.mark_reviewed(ids)
+            return [Reply(self.texts("reviewed_done", count=count), edit=True)]
+        number = small_number(arg)
+        if number is None:
+            return [Reply(self.texts("stale_button"))]
+        if action == "att":
+            return self.attendees(number)
+        if action == "close":
+            return self.close_session(event.user, number)
+        if action == "drop":
+            session = self.ctx.desk.lectures.get_session(number)
             return [Reply(self.texts("session_cancel_confirm", id=session.id, title=session.title),
                           [[Button(self.texts("btn_cancel_session_yes"), f"adm:dropok:{session.id}")]])]
-        if action == "dropok" and arg.isdigit():
-            return self.cancel_session(event.user, int(arg))
+        if action == "dropok":
+            return self.cancel_session(event.user, number)
         return [Reply(self.texts("stale_button"))]
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:

@@ -117,10 +117,15 @@ class ChatState:
         return self._all("SELECT id, asked_at, text, status FROM questions WHERE answered = 0 "
                          "AND status != 'offtopic' AND reviewed = 0 ORDER BY id DESC LIMIT ?", [limit])
 
-    def mark_reviewed(self, question_ids: list[int]) -> None:
-        """Staff have looked at these questions; they leave the review list."""
+    def mark_reviewed(self, question_ids: list[int] | tuple[int, int]) -> int:
+        """Staff have looked at these questions (a list of ids, or a (first, last) range of unanswered ones);
+        they leave the review list. Returns how many left it."""
         with self.db.write() as conn:
-            conn.executemany("UPDATE questions SET reviewed = 1 WHERE id = ?", [(i,) for i in question_ids])
+            if isinstance(question_ids, tuple):
+                return conn.execute("UPDATE questions SET reviewed = 1 WHERE id BETWEEN ? AND ? AND answered = 0 "
+                                    "AND reviewed = 0", list(question_ids)).rowcount
+            return sum(conn.execute("UPDATE questions SET reviewed = 1 WHERE id = ? AND reviewed = 0", [i]).rowcount
+                       for i in question_ids)
 
     def stats(self, since: float) -> dict:
         """Questions per day, answered share, top answers and feedback since a time."""

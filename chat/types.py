@@ -34,6 +34,25 @@ class Reply:
     calls: list[str] = field(default_factory=list)  # hotline numbers to offer as tap-to-call where a channel can
 
 
+MAX_ID = 2 ** 31 - 1  # larger ids in button data or deep links are forged: no record has one
+
+
+def small_number(text: str, high: int = MAX_ID) -> int | None:
+    """A record id or index typed or carried in button data: ASCII digits up to `high`, else None (so "²", "١",
+    "-1" and 99999999999999999999 never reach int() or SQLite)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)) or int(text) > high:
+        return None
+    return int(text)
+
+
+def without_surrogates(text: str) -> str:
+    """Text with lone surrogates (which cannot be encoded, e.g. from forged JSON) replaced by U+FFFD."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
 def button_parts(data: str) -> tuple[str, list[str]]:
     """(action, arguments) of namespaced callback data like 'lec:join:3'; forged or short data gives ('', [])."""
     parts = (data or "").split(":")

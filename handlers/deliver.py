@@ -90,7 +90,8 @@ CHANNEL = "tg:"  # user keys this channel can deliver to
 def chat_id_of(user: str) -> int | None:
     """The private chat of a user key like "tg:12345"; None for keys of other channels."""
     channel, _, number = user.partition(":")
-    return int(number) if channel == "tg" and number.lstrip("-").isdigit() else None
+    digits = number.removeprefix("-")
+    return int(number) if channel == "tg" and digits.isascii() and digits.isdigit() else None
 
 
 async def send_queued(bot: Bot, message: Queued) -> Outcome:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -126,7 +127,8 @@ async def read_json(request: web.Request) -> dict:
         raise ApiError(400, "bad_request")
     try:
         body = await request.json()
-    except ValueError:  # not JSON, or not UTF-8
+        json.dumps(body, ensure_ascii=False).encode()  # lone surrogates ("\ud800") cannot be text anywhere
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a lone surrogate, nested too deeply
         raise ApiError(400, "bad_request") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request")

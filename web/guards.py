@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from chat.texts import Texts, messages_in
+from runtime.logs import escape_controls
 from runtime.ratelimit import SlidingWindow, Verdict
 from web.sessions import (COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, SESSION_KEY, USER, new_token, user_key,
                           well_formed)
@@ -73,13 +74,13 @@ def observe(wording: Wording) -> Callable:
         except web.HTTPException as exc:  # the router's 404/405, the body limit's 413
             response = error_response(wording, exc.status, STATUS_KEYS.get(exc.status, "bad_request"))
         except Exception:
-            logger.exception("failed: %s %s", request.method, request.path)
+            logger.exception("failed: %s %s", request.method, escape_controls(request.path))
             response = error_response(wording, 500, "error")
         response.headers.update(SECURITY_HEADERS)
         if request.path.startswith("/api/"):
             response.headers["Cache-Control"] = "no-store"  # answers may hold a name or a phone number
         # method, path (never the query string), status and duration: nothing a user typed
-        logger.info("%s %s %s %.0fms", request.method, request.path, response.status,
+        logger.info("%s %s %s %.0fms", request.method, escape_controls(request.path), response.status,
                     (time.monotonic() - started) * 1000)
         return response
     return middleware

@@ -44,7 +44,7 @@ def check_request(token: str, query: Mapping[str, str], now: float | None = None
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
     if not timestamp or not nonce or not _same(sign(token, timestamp, nonce), query.get("signature")):
         raise Refused(403, "bad signature")
-    if not timestamp.isdigit() or abs((time.time() if now is None else now) - int(timestamp)) > window:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs((time.time() if now is None else now) - int(timestamp)) > window:
         raise Refused(403, "stale timestamp")
 
 

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from chat.types import Button, Reply, button_parts
+from chat.types import Button, Reply, button_parts, small_number
 
 PART_BYTES = 2000           # WeChat cuts text messages near 2048 bytes; stay below with the link markup
 KEEP_IDS = 60               # link ids remembered per user, so a tap on an older message still works
@@ -49,8 +49,8 @@ class Choices:
         text = text.strip()
         if text in self.labels:
             return self.labels[text]
-        if text.isdigit() and 1 <= int(text) <= len(self.numbers):
-            return self.numbers[int(text) - 1]
+        if (number := small_number(text)) is not None and 1 <= number <= len(self.numbers):
+            return self.numbers[number - 1]
         return None
 
     def start_set(self) -> None:
