@@ -23,6 +23,7 @@ from handlers.callbacks import ADDRESSED, on_button, on_command, on_other, on_te
 from handlers.deliver import Courier
 from handlers.errors import on_error, protect_logs
 from handlers.jobs import schedule
+from handlers.order import PerUserOrder
 from handlers.settings import SettingsError, TelegramSettings
 from runtime.ratelimit import SlidingWindow
 
@@ -48,6 +49,7 @@ def build_application(settings: TelegramSettings, assistant: Assistant, *,
                .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo("Asia/Shanghai"),
                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))
                .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+               .concurrent_updates(PerUserOrder())
                .post_init(_post_init(services, settings.admin_ids))
                .post_shutdown(_post_shutdown(assistant, close_assistant)))
     if settings.api_base_url:

@@ -1,6 +1,7 @@
 """PTB callbacks: each turns an update into an Event, asks the Assistant, and delivers its replies."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -59,7 +60,9 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
     """Ask the assistant about one event and deliver its replies; messages it queued for others (and for this
     user) go out in a delivery round started right after."""
     try:
-        await deliver(context.bot, Target.of(update), assistant(context).handle(event), origin)
+        # on a worker thread: a slow request (an export, a backup) never stalls the other users' updates
+        replies = await asyncio.to_thread(assistant(context).handle, event)
+        await deliver(context.bot, Target.of(update), replies, origin)
     finally:
         context.bot_data["courier"].kick(context.application)
 

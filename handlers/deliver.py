@@ -127,7 +127,10 @@ class Courier:
         self._again = False
 
     def kick(self, app: Application) -> None:
-        """Start a delivery round soon (or one more after the current one)."""
+        """Start a delivery round soon (or one more after the current one); not while the bot is stopping (what is
+        queued waits in the database for the next start)."""
+        if not app.running:
+            return
         if self._task is not None and not self._task.done():
             self._again = True
             return

@@ -1,6 +1,7 @@
 """Scheduled work the Telegram channel runs for the Assistant: due reminders, and the daily retention sweep."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import time
 
@@ -18,7 +19,7 @@ PURGE_AT = time(3, 30, tzinfo=SHANGHAI)  # daily sweep of personal details past 
 
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Queue due reminders for Telegram users; the outbox delivers them (retrying, setting aside the undeliverable)."""
-    if context.bot_data["assistant"].queue_reminders(CHANNEL):
+    if await asyncio.to_thread(context.bot_data["assistant"].queue_reminders, CHANNEL):
         context.bot_data["courier"].kick(context.application)
 
 
@@ -29,7 +30,7 @@ async def deliver_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def purge_old_data(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Blank personal details of past sessions and bookings older than the retention period."""
-    logger.info("retention sweep: %s", context.bot_data["assistant"].purge())
+    logger.info("retention sweep: %s", await asyncio.to_thread(context.bot_data["assistant"].purge))
 
 
 def schedule(app: Application) -> None:

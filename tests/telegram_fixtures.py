@@ -113,8 +113,10 @@ async def exchange(server: FakeBotAPI, update: dict, method: str = "sendMessage"
     return await server.wait_for(method, count, since=mark)
 
 
-async def settle(server: FakeBotAPI, sentinel_user: dict | None = None) -> None:
-    """Wait until every queued update has been handled: updates run in order, so a /help sent last is answered last."""
+async def settle(server: FakeBotAPI, sentinel_user: dict | None = None, quiet: float = 0.3) -> None:
+    """Wait until every queued update has been handled: a /help from `sentinel_user` (default ADMIN) is answered,
+    and then the bot makes no call for `quiet` seconds (different users' updates run concurrently, so the sentinel
+    alone does not prove the others are done)."""
     user = sentinel_user or ADMIN
     mark = server.mark()
     server.push(server.command("/help", user=user))
@@ -122,3 +124,10 @@ async def settle(server: FakeBotAPI, sentinel_user: dict | None = None) -> None:
     while not any(c.params.get("chat_id") == user["id"] for c in server.calls_to("sendMessage", mark)):
         assert time.monotonic() < deadline, "the sentinel /help was never answered"
         await asyncio.sleep(0.01)
+    seen = len(server.calls)
+    while True:
+        await asyncio.sleep(quiet)
+        if len(server.calls) == seen and not server.updates:
+            return
+        assert time.monotonic() < deadline + 10, "the bot never went quiet"
+        seen = len(server.calls)

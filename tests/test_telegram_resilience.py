@@ -271,3 +271,33 @@ async def test_the_scheduled_jobs_run_against_the_real_assistant(tg, tg_app):
         [job] = tg_app.job_queue.get_jobs_by_name(name)
         await job.run(tg_app)
     await settle(tg)  # the bot still answers, and `tg` checks that nothing was logged as an error
+
+
+# ---- concurrency: users do not wait for each other; one user's updates keep their order ---------------------------
+
+class Echo(Scripted):
+    """Answers with the text it got; "慢" takes a second (a big export, say), on the worker thread."""
+
+    def handle(self, event: Event) -> list[Reply]:
+        if "慢" in event.text:
+            time.sleep(1.0)
+        return [Reply(f"收到：{event.text}")]
+
+
+async def test_a_slow_request_stalls_no_one_else_and_each_users_order_holds(fake, tg_assistant):
+    app = build_application(tg_settings(fake), Echo(tg_assistant), close_assistant=False)
+    others = [{**USER, "id": 3000 + n, "first_name": f"用户{n}"} for n in range(5)]
+    async with RunningBot(app):
+        started = time.monotonic()
+        fake.push(fake.text("慢", user=ADMIN))
+        for n in range(3):
+            for other in others:
+                fake.push(fake.text(f"第{n}条", user=other))
+        await fake.wait_for("sendMessage", count=15, timeout=5)
+        quick = time.monotonic() - started
+        slow = (await fake.wait_for("sendMessage", count=16, timeout=5))[-1]
+    assert quick < 0.9, f"the others waited for the slow request ({quick:.2f}s)"
+    assert slow.params["chat_id"] == ADMIN["id"] and slow.text == "收到：慢"
+    for other in others:
+        mine = [c.text for c in fake.calls_to("sendMessage") if c.params["chat_id"] == other["id"]]
+        assert mine == ["收到：第0条", "收到：第1条", "收到：第2条"]

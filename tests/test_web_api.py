@@ -1,9 +1,11 @@
 """The web channel through its HTTP API: the same Assistant flows, behind cookies, CSRF checks and limits."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -316,3 +318,27 @@ async def test_a_school_booking_from_the_web_reaches_staff_and_their_answer_reac
         told = (await (await school.get("/api/inbox")).json())["inbox"]
         assert ref in told[0]["text"] and told[0]["attachment"]["filename"] == f"{ref}.ics"
         assert (await school.get(told[0]["attachment"]["url"])).status == 200
+
+
+# ---- concurrency -------------------------------------------------------------------------------------------
+async def test_a_slow_request_stalls_no_other_session_and_one_sessions_requests_keep_their_order(assistant,
+                                                                                                  monkeypatch):
+    real, finished = assistant.handle, []
+
+    def handle(event):
+        if event.text == "慢":
+            time.sleep(1.0)  # a big export, say: on the worker thread
+        replies = real(event)
+        finished.append(event.text or event.command)
+        return replies
+
+    monkeypatch.setattr(assistant, "handle", handle)
+    async with browser(assistant) as slow, browser(assistant) as quick:
+        started = time.monotonic()
+        first = asyncio.create_task(say(slow, "慢"))
+        await asyncio.sleep(0.1)
+        second = asyncio.create_task(say(slow, "/help"))  # the same session: must wait its turn
+        await say(quick, "/help")
+        assert time.monotonic() - started < 0.8, "another session waited for the slow request"
+        await asyncio.gather(first, second)
+    assert finished.index("慢") < len(finished) - 1 and finished[-1] == "help"

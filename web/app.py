@@ -30,6 +30,7 @@ from chat.outbox import Outcome
 from chat.types import CALLBACK_LIMIT, Event, Reply
 from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
 from runtime.keys import data_key
+from runtime.turns import Turns
 from web.sessions import CHANNEL, SESSION_KEY, USER, AttachmentStore
 from web.settings import SettingsError, WebSettings
 
@@ -42,6 +43,7 @@ CHORES_EVERY = 300       # seconds between looks for due reminders
 PURGE_EVERY = 24 * 3600  # seconds between purges of personal details past the retention period
 ASSISTANT = web.AppKey("assistant", Assistant)
 FILES = web.AppKey("files", AttachmentStore)
+TURNS = web.AppKey("turns", Turns)
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_]{1,32}")  # deep links into a flow, as Telegram's /start payloads
 
 
@@ -50,7 +52,7 @@ def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Applicatio
     wording = Wording(assistant.texts)
     app = web.Application(middlewares=[observe(wording), sessions(settings), guard(settings)],
                           client_max_size=MAX_BODY)
-    app[ASSISTANT], app[FILES] = assistant, AttachmentStore()
+    app[ASSISTANT], app[FILES], app[TURNS] = assistant, AttachmentStore(), Turns()
     app[SESSION_KEY] = data_key(assistant.state.db.path.parent)
     app.router.add_get("/", page)
     app.router.add_get("/api/start", start)
@@ -86,7 +88,7 @@ async def start(request: web.Request) -> web.Response:
     """The welcome message and main menu, or with ?start=book / ?start=lec_12 a form opened directly."""
     payload = request.query.get("start", "")
     args = (payload,) if START_PAYLOAD.fullmatch(payload) else ()
-    return respond(request, Event(user=request[USER], command="start", args=args))
+    return await respond(request, Event(user=request[USER], command="start", args=args))
 
 
 async def message(request: web.Request) -> web.Response:
@@ -94,7 +96,7 @@ async def message(request: web.Request) -> web.Response:
     text = (await read_json(request)).get("text")
     if not isinstance(text, str) or not text.strip():
         raise ApiError(400, "bad_request")
-    return respond(request, Event.parse_text(request[USER], text))
+    return await respond(request, Event.parse_text(request[USER], text))
 
 
 async def button(request: web.Request) -> web.Response:
@@ -102,12 +104,12 @@ async def button(request: web.Request) -> web.Response:
     data = (await read_json(request)).get("data")
     if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_LIMIT:
         raise ApiError(400, "bad_request")
-    return respond(request, Event(user=request[USER], button=data))
+    return await respond(request, Event(user=request[USER], button=data))
 
 
 async def inbox(request: web.Request) -> web.Response:
     """Messages that waited for this session."""
-    return web.json_response({"replies": [], "inbox": take_inbox(request)})
+    return await respond(request, None)
 
 
 async def attachment(request: web.Request) -> web.Response:
@@ -135,19 +137,31 @@ async def read_json(request: web.Request) -> dict:
     return body
 
 
-def respond(request: web.Request, event: Event) -> web.Response:
-    """Let the assistant handle one event; answer with its replies and whatever waited for this session."""
-    replies = request.app[ASSISTANT].handle(event)
-    return web.json_response({"replies": [to_json(request, r) for r in replies], "inbox": take_inbox(request)})
+async def respond(request: web.Request, event: Event | None) -> web.Response:
+    """Let the assistant handle one event; answer with its replies and whatever waited for this session.
+
+    The Assistant runs on a worker thread (a slow request never stalls the other users), one request per session
+    at a time and in arrival order (a form answer never overtakes the one before it)."""
+    assistant, user = request.app[ASSISTANT], request[USER]
+    async with request.app[TURNS].turn(user):
+        replies, waiting = await asyncio.to_thread(_handle, assistant, event, user)
+    return web.json_response({"replies": [to_json(request, r) for r in replies],
+                              "inbox": [to_json(request, r) for r in waiting]})
 
 
-def take_inbox(request: web.Request) -> list[dict]:
-    """This session's queued messages; each is deleted from the outbox once it is in the response."""
-    outbox, items = request.app[ASSISTANT].outbox, []
-    for message in outbox.claim(CHANNEL, limit=20, user=request[USER]):
-        items.append(to_json(request, message.reply))
-        outbox.report(message, Outcome.sent())
-    return items
+def _handle(assistant: Assistant, event: Event | None, user: str) -> tuple[list[Reply], list[Reply]]:
+    """(on the worker thread) The replies to the event (if any) and the session's queued messages."""
+    replies = assistant.handle(event) if event is not None else []
+    return replies, take_inbox(assistant, user)
+
+
+def take_inbox(assistant: Assistant, user: str) -> list[Reply]:
+    """This session's queued messages; each is deleted from the outbox once it is taken for the response."""
+    waiting = []
+    for message in assistant.outbox.claim(CHANNEL, limit=20, user=user):
+        waiting.append(message.reply)
+        assistant.outbox.report(message, Outcome.sent())
+    return waiting
 
 
 def to_json(request: web.Request, reply: Reply) -> dict:
@@ -180,9 +194,9 @@ async def _repeat(assistant: Assistant) -> None:
     loop, purged_at = asyncio.get_running_loop(), None
     while True:
         try:
-            queue_reminders(assistant)
+            await asyncio.to_thread(queue_reminders, assistant)
             if purged_at is None or loop.time() - purged_at >= PURGE_EVERY:
-                logger.info("retention sweep: %s", assistant.purge())
+                logger.info("retention sweep: %s", await asyncio.to_thread(assistant.purge))
                 purged_at = loop.time()
         except Exception:
             logger.exception("scheduled chore failed; will try again")
