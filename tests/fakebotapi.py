@@ -45,6 +45,7 @@ class Call:
     params: dict
     status: int = 200
     result: Any = None  # what the fake answered, e.g. the sent message
+    at: float = field(default_factory=time.monotonic)  # when the fake answered it
 
     @property
     def text(self) -> str:
@@ -72,8 +73,9 @@ class Failure:
 class FakeBotAPI:
     """The Bot API routes the bot uses, plus helpers to build updates and wait for the bot's calls."""
 
-    def __init__(self, token: str = TOKEN):
+    def __init__(self, token: str = TOKEN, delay: float = 0.0):
         self.token = token
+        self.delay = delay  # seconds every method but getUpdates takes to answer, like a distant Bot API
         self.calls: list[Call] = []
         self.updates: deque[dict] = deque()
         self.messages: dict[tuple[int, int], dict] = {}  # (chat_id, message_id) -> message, both directions
@@ -232,6 +234,8 @@ class FakeBotAPI:
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         params = await self._params(request)
+        if self.delay and method != "getUpdates":
+            await asyncio.sleep(self.delay)
         failure = next((f for f in self._failures[method] if f.matches(params)), None)
         if method == "getUpdates" and failure is None:
             self.polls += 1
