@@ -27,7 +27,7 @@ def describe(update: object) -> str:
     else:
         text = (message.text or message.caption) if message else None
     return (f"update {update.update_id} chat={chat.type if chat else '-'} user={user.id if user else '-'} "
-            f"text={mask_personal(text or '')[:200]!r}")
+            f"text={mask_personal(text or '', 200)!r}")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
