@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -9,6 +10,16 @@ from typing import NamedTuple
 from runtime.database import Database, Migration, add_column
 from runtime.keys import rekey_web_users
 from runtime.masking import mask_personal
+
+
+def _alerts_by_reference(conn) -> None:
+    """Waiting staff alerts from older code hold a school's contact details: keep only the booking reference."""
+    for row in conn.execute("SELECT id, reply FROM outbox_next").fetchall():
+        match = re.match(r"【新的学校预约 (PD-\d{4}-\d{4,})】", json.loads(row["reply"]).get("text", ""))
+        if match:
+            conn.execute("UPDATE outbox_next SET reply = ?, ref = ? WHERE id = ?",
+                         [json.dumps({"render": "staff_booking", "ref": match.group(1)}), match.group(1), row["id"]])
+
 
 MIGRATIONS: list[Migration] = [
     ("0001_initial", [  # IF NOT EXISTS: files made before migrations were recorded take the same path
@@ -28,6 +39,7 @@ MIGRATIONS: list[Migration] = [
             claim TEXT, claimed_until REAL, set_aside REAL, error TEXT NOT NULL DEFAULT '')""",
         "INSERT INTO outbox_next (id, user, reply, created, due) "
         "SELECT id, user, reply, created, created FROM outbox WHERE delivered IS NULL",
+        _alerts_by_reference,
         "DROP TABLE outbox",
         "ALTER TABLE outbox_next RENAME TO outbox",
         "CREATE INDEX outbox_by_user ON outbox (user, id)",

@@ -136,3 +136,4 @@ class Database:
                         step(conn) if callable(step) else conn.execute(step)
                     conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
                     logger.info("applied %s migration %s to %s", self.name, name, self.path)
+        self.checkpoint()  # a migration may have deleted data (old delivered messages): not left in the log
