@@ -12,6 +12,7 @@ from chat.texts import Texts
 from chat.types import Reply, reply_to_json
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAIL = "mail:"  # outbox recipients that are e-mail addresses ("mail:zhang@school.sh.cn")
 
 
 def shanghai_now() -> datetime:
@@ -33,6 +34,7 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
+    mail: bool = False                    # e-mail is on (SMTP set): copies also go to "mail:<address>"
 
     def now(self) -> datetime:
         return self.clock()
@@ -40,3 +42,21 @@ class FlowContext:
     def notify(self, user: str, reply: Reply) -> None:
         """Queue a message for someone other than the current user; a channel delivers it later."""
         self.state.enqueue(user, reply_to_json(reply))
+
+    def mail_to(self, address: str, reply: Reply) -> None:
+        """Queue an e-mail (text and attachment; buttons cannot be pressed in a mail) when e-mail is on."""
+        if self.mail and address:
+            self.notify(MAIL + address, Reply(reply.text, attachment=reply.attachment))
+
+    def tell_staff(self, reply: Reply) -> None:
+        """Alert the office: Telegram admins, and by e-mail every staff account with an address."""
+        for admin in self.admins:
+            self.notify(admin, reply)
+        if self.mail:
+            for address in self.desk.accounts.emails():
+                self.mail_to(address, reply)
+
+    def tell_school(self, booking, reply: Reply) -> None:
+        """Tell the school that booked, where it booked and at the e-mail address it gave."""
+        self.notify(booking.user_key, reply)
+        self.mail_to(booking.request.email, reply)

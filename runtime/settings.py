@@ -61,6 +61,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEB_TRUST_PROXY", "`0`",
             "`1` only behind a local reverse proxy: the client address is read from `X-Forwarded-For`", "0"),
     Setting("WEB_COOKIE_SECURE", "`0`", "`1` when served over HTTPS: cookies get the `Secure` flag", "0"),
+    Setting("WEB_PUBLIC_URL", "`http://WEB_HOST:WEB_PORT`",
+            "the address people open the web page at, e.g. `https://pufa.example.cn`: staff set-up links, lecture "
+            "share links and QR codes use it", "https://pufa.example.cn"),
+    Setting("TELEGRAM_BOT_USERNAME", "none",
+            "the bot's @username without the @: lecture share links then also offer `t.me/<name>?start=lec_<id>`",
+            "pudong_pufa_bot"),
+    Setting("STAFF_IDLE_MINUTES", "`30`",
+            "minutes without a request after which a staff member is signed out of the web desk", "30"),
     Setting("DATA_RETENTION_DAYS", "`90`",
             "days after a session or booking before names and phone numbers are purged", "90"),
     Setting("KB_CONTENT_DIR", "`content/`", "curated content folder", "content"),
@@ -149,6 +157,17 @@ def flag_setting(env: Mapping[str, str], name: str) -> bool:
     if value not in _FLAGS:
         raise SettingsError(f"{name} 只能填 1（开启）或 0（关闭），现在是：{value}")
     return _FLAGS[value]
+
+
+def web_public_url(environ: Mapping[str, str] | None = None) -> str:
+    """WEB_PUBLIC_URL without a trailing slash, or the local address of `python bot.py web`."""
+    env = environment(environ)
+    url = env.get("WEB_PUBLIC_URL", "").rstrip("/")
+    if url:
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise SettingsError(f"WEB_PUBLIC_URL 应是网页的公网地址，例如 https://pufa.example.cn，现在是：{url}")
+        return url
+    return f"http://{env.get('WEB_HOST') or '127.0.0.1'}:{env.get('WEB_PORT') or '8080'}"
 
 
 def retention_days(environ: Mapping[str, str] | None = None) -> int:

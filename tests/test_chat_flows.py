@@ -106,7 +106,7 @@ def test_school_booking_review_and_staff_approval(bot):
     submitted = book_school(bot)
     assert "PD-2026-0001" in submitted[0].text and "待审核" in submitted[0].text
     alert = take_outbox(bot)
-    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001" in buttons([alert[0][1]])
+    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001:1" in buttons([alert[0][1]])
     refused = say(bot, "tg:3", button="adm:approve:PD-2026-0001")
     assert "仅限" in refused[0].text
     approved = say(bot, ADMIN, button="adm:approve:PD-2026-0001")
