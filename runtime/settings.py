@@ -67,7 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_USERNAME", "none",
             "the bot's @username without the @: lecture share links then also offer `t.me/<name>?start=lec_<id>`",
             "pudong_pufa_bot"),
-    Setting("STAFF_IDLE_MINUTES", "`30`",
+    Setting("WEB_STAFF_IDLE_MINUTES", "`30`",
             "minutes without a request after which a staff member is signed out of the web desk", "30"),
     Setting("DATA_RETENTION_DAYS", "`90`",
             "days after a session or booking before names and phone numbers are purged", "90"),

@@ -35,7 +35,7 @@ class WebSettings:
                    trust_proxy=flag_setting(env, "WEB_TRUST_PROXY"),
                    cookie_secure=flag_setting(env, "WEB_COOKIE_SECURE"),
                    public_url=web_public_url(env), bot_username=_bot_username(env),
-                   staff_idle_minutes=integer_setting(env, "STAFF_IDLE_MINUTES", 30, 5, 24 * 60))
+                   staff_idle_minutes=integer_setting(env, "WEB_STAFF_IDLE_MINUTES", 30, 5, 24 * 60))
 
 
 def _bot_username(env: Mapping[str, str]) -> str:
