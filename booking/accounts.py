@@ -158,30 +158,33 @@ class StaffAccounts:
         stored = row["password_hash"] if row and row["password_hash"] else _DUMMY
         matches = check_password(str(password or "")[:MAX_PASSWORD], stored) and row is not None \
             and bool(row["password_hash"])
+        refused = None  # raised after the write commits, so failures and locks are kept
         with self.store.write() as tx:
             row = tx.staff_row(name=name)
             if row is None:
                 tx.audit(to_db(now), "web", "sign_in_failed", "staff:?", {})
-                raise SignInRefused("姓名或密码不对。")
-            locked = from_db(row["locked_until"])
-            if locked is not None and locked > now:
+                refused = "姓名或密码不对。"
+            elif (locked := from_db(row["locked_until"])) is not None and locked > now:
                 tx.audit(to_db(now), f"staff:{row['name']}", "sign_in_locked", f"staff:{row['name']}", {})
-                raise SignInRefused(f"连续输错密码次数过多，账号已锁定到 {human(locked)}。请稍后再试，或请管理员重设密码。")
-            if not matches:
+                refused = f"连续输错密码次数过多，账号已锁定到 {human(locked)}。请稍后再试，或请管理员重设密码。"
+            elif not matches:
                 failed = row["failed"] + 1
                 values = {"failed": failed}
+                refused = "姓名或密码不对。"
                 if failed >= MAX_FAILURES:
                     values.update(failed=0, locked_until=to_db(now + LOCK_FOR))
+                    refused = (f"连续输错密码 {MAX_FAILURES} 次，账号已锁定 {int(LOCK_FOR.total_seconds() // 60)} 分钟。"
+                               "请稍后再试，或请管理员重设密码。")
                 tx.update_staff(row["id"], values)
                 tx.audit(to_db(now), f"staff:{row['name']}", "sign_in_failed", f"staff:{row['name']}",
                          {"failed": failed})
-                if failed >= MAX_FAILURES:
-                    raise SignInRefused(f"连续输错密码 {MAX_FAILURES} 次，账号已锁定 "
-                                        f"{int(LOCK_FOR.total_seconds() // 60)} 分钟。")
-                raise SignInRefused("姓名或密码不对。")
-            tx.update_staff(row["id"], {"failed": 0, "locked_until": None, "last_sign_in": to_db(now)})
-            tx.audit(to_db(now), f"staff:{row['name']}", "sign_in", f"staff:{row['name']}", {})
-            return StaffAccount.from_row(tx.staff_row(staff_id=row["id"]))
+            else:
+                tx.update_staff(row["id"], {"failed": 0, "locked_until": None, "last_sign_in": to_db(now)})
+                tx.audit(to_db(now), f"staff:{row['name']}", "sign_in", f"staff:{row['name']}", {})
+                account = StaffAccount.from_row(tx.staff_row(staff_id=row["id"]))
+        if refused is not None:
+            raise SignInRefused(refused)
+        return account
 
     def open_session(self, account: StaffAccount, now: datetime) -> tuple[str, str]:
         """A new session (token for the cookie, CSRF token for forms); only the token's hash is stored."""

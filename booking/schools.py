@@ -160,6 +160,11 @@ class Schools:
         with self.store.read() as tx:
             return tx.open_school_bookings()
 
+    def by_month(self) -> list[dict]:
+        """Bookings per month they came in and status: rows {month, status, n}."""
+        with self.store.read() as tx:
+            return tx.bookings_by_month()
+
     def history(self, ref: str) -> list[AuditEntry]:
         """Who did what to this booking and when, oldest first."""
         return list(reversed(self.store.audit_log(limit=200, target=_normal_ref(ref))))

@@ -121,6 +121,13 @@ class BookingStore:
         """Names of the migrations recorded in _migrations, oldest first."""
         return self.db.applied_migrations()
 
+    def audit_note(self, actor: str, action: str, target: str, detail: dict, now) -> None:
+        """Record a staff action that changes nothing here (e.g. questions marked handled in the chat state)."""
+        from .clock import to_db
+
+        with self.write() as tx:
+            tx.audit(to_db(now), actor, action, target, detail)
+
     def audit_log(self, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
         """Latest staff actions, newest first, optionally for one target (e.g. PD-2026-0001)."""
         sql, args = "SELECT * FROM audit", []
@@ -309,6 +316,23 @@ class Tx:
             UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
               user_key = 'purged:' || id, purged_at = ?, updated_at = ?
             WHERE purged_at IS NULL AND last_date < ?""", [at, at, ended_before]).rowcount
+
+    # statistics
+
+    def signup_totals(self, column: str) -> list[dict[str, Any]]:
+        """Per programme or per 街镇: sessions, confirmed attendees, waitlisted sign-ups."""
+        if column not in ("program_id", "street"):
+            raise ValueError(column)
+        return self._all(f"""SELECT s.{column} AS key, count(DISTINCT s.id) AS sessions,
+                               coalesce(sum(CASE WHEN r.status = 'confirmed' THEN r.attendees END), 0) AS confirmed,
+                               coalesce(sum(r.status = 'waitlisted'), 0) AS waitlisted
+                             FROM sessions s LEFT JOIN registrations r ON r.session_id = s.id
+                             WHERE s.status != 'cancelled' GROUP BY s.{column} ORDER BY confirmed DESC, key""")
+
+    def bookings_by_month(self) -> list[dict[str, Any]]:
+        """School bookings per month they came in (YYYY-MM) and status."""
+        return self._all("""SELECT substr(created_at, 1, 7) AS month, status, count(*) AS n FROM school_bookings
+                            GROUP BY month, status ORDER BY month""")
 
     # staff accounts and their web sessions
 

@@ -9,6 +9,7 @@ from booking import BookingDesk, BookingError
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
 from chat.context import FlowContext, shanghai_now
+from chat.desk import OfficeDesk
 from chat.flow import Routes
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
@@ -47,6 +48,7 @@ class Assistant:
         self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,
                               self.sessions, self.staff])
         self.flows = self.routes.flows
+        self.office = OfficeDesk(self.ctx, engine)  # what the web desk's pages show
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,

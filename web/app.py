@@ -26,6 +26,7 @@ from aiohttp import web
 
 from chat.assistant import Assistant
 from chat.types import CALLBACK_LIMIT, Event, Reply
+from web.desk import mount_desk
 from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
 from web.sessions import CHANNEL, USER, AttachmentStore
 from web.settings import SettingsError, WebSettings
@@ -42,8 +43,10 @@ FILES = web.AppKey("files", AttachmentStore)
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_]{1,32}")  # deep links into a flow, as Telegram's /start payloads
 
 
-def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Application:
-    """The aiohttp Application: page, static files and API; nothing listens until it runs."""
+def build_web_app(assistant: Assistant, settings: WebSettings,
+                  mail_on: Callable[[], bool] = lambda: False) -> web.Application:
+    """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
+    runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
     app = web.Application(middlewares=[observe(wording), sessions(settings), guard(settings)],
                           client_max_size=MAX_BODY)
@@ -55,6 +58,7 @@ def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Applicatio
     app.router.add_get("/api/inbox", inbox)
     app.router.add_get("/api/attachment/{key}", attachment)
     app.router.add_static("/static/", STATIC)
+    mount_desk(app, assistant, settings, mail_on)
     return app
 
 
