@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,8 +43,8 @@ FILES = web.AppKey("files", AttachmentStore)
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_]{1,32}")  # deep links into a flow, as Telegram's /start payloads
 
 
-def build_web_app(assistant: Assistant, settings: WebSettings,
-                  mail_on: Callable[[], bool] = lambda: False) -> web.Application:
+def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable[[], bool] = lambda: False,
+                  mail_problems: Callable[[], list] = lambda: []) -> web.Application:
     """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
     runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
@@ -58,18 +58,23 @@ def build_web_app(assistant: Assistant, settings: WebSettings,
     app.router.add_get("/api/inbox", inbox)
     app.router.add_get("/api/attachment/{key}", attachment)
     app.router.add_static("/static/", STATIC)
-    mount_desk(app, assistant, settings, mail_on)
+    mount_desk(app, assistant, settings, mail_on, mail_problems)
     return app
 
 
 def run_web(assistant: Assistant, settings: WebSettings,
-            mount: Callable[[web.Application], None] | None = None) -> None:
+            mount: Callable[[web.Application], None] | None = None,
+            background: tuple[Callable[[], Awaitable[None]], ...] = (), mail_on: Callable[[], bool] = lambda: False,
+            mail_problems: Callable[[], list] = lambda: []) -> None:
     """Serve the page on WEB_HOST:WEB_PORT until stopped, with reminders and the daily purge running;
-    `mount` adds another channel's routes to the same server (the WeChat account's /wechat)."""
-    app = build_web_app(assistant, settings)
+    `mount` adds another channel's routes to the same server (the WeChat account's /wechat), `background`
+    runs other channels' loops while it serves (the e-mail sender), whose state the desk shows."""
+    app = build_web_app(assistant, settings, mail_on, mail_problems)
     if mount is not None:
         mount(app)
     app.cleanup_ctx.append(_chores)
+    for loop in background:
+        app.cleanup_ctx.append(_background(loop))
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None)
     finally:
@@ -179,6 +184,17 @@ async def _chores(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def _background(loop: Callable[[], Awaitable[None]]):
+    """A cleanup context running one loop while the server runs."""
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return context
 
 
 async def _repeat(assistant: Assistant) -> None:

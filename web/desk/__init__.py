@@ -37,8 +37,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class Desk:
     """What the handlers share: the assistant, settings, wording, the sign-in limiter and one-shot notices."""
 
-    def __init__(self, assistant: Assistant, settings: WebSettings, mail_on: Callable[[], bool]):
-        self.assistant, self.settings, self.mail_on = assistant, settings, mail_on
+    def __init__(self, assistant: Assistant, settings: WebSettings, mail_on: Callable[[], bool],
+                 mail_problems: Callable[[], list]):
+        self.assistant, self.settings, self.mail_on, self.mail_problems = assistant, settings, mail_on, mail_problems
         self.wording = Wording(assistant.texts)
         self.sign_ins = SlidingWindow(SIGN_IN_PER_MINUTE)
         self.notices: dict[int, tuple[str, bool]] = {}  # staff id -> (text, is_error), shown once
@@ -62,9 +63,9 @@ FORM = web.RequestKey("form", object)     # a POST's checked form data
 
 
 def mount_desk(app: web.Application, assistant: Assistant, settings: WebSettings,
-               mail_on: Callable[[], bool] = lambda: False) -> None:
-    """Add the /staff pages to the web app."""
-    app[DESK] = Desk(assistant, settings, mail_on)
+               mail_on: Callable[[], bool] = lambda: False, mail_problems: Callable[[], list] = lambda: []) -> None:
+    """Add the /staff pages to the web app; `mail_problems` lists set-aside e-mails (address, reason, attempts)."""
+    app[DESK] = Desk(assistant, settings, mail_on, mail_problems)
     r = app.router
     r.add_get(PATH, todo)
     r.add_get(PATH + "/login", login_page)
@@ -245,6 +246,11 @@ async def todo(request: web.Request) -> web.Response:
     counts = "".join(f'<a class="count" href="#{key}"><b>{len(items)}</b>{e(titles[key])}</a>'
                      for key, items in groups.items())
     body = [f'<div class="counts">{counts}</div>']
+    problems = desk.mail_problems()
+    if problems:
+        body.append(f'<h2>{e(desk.t("desk_mail_problems", count=len(problems)))}</h2>')
+        body.append(table([desk.t("desk_col_address"), desk.t("desk_col_why"), desk.t("desk_col_attempts")],
+                          [[address, reason, str(attempts)] for address, reason, attempts in problems]))
     for key, items in groups.items():
         body.append(f'<h2 id="{key}">{e(titles[key])}（{len(items)}）</h2>')
         body.append(_booking_rows(desk, items) if items else f'<p class="muted">{e(desk.t("desk_none"))}</p>')
