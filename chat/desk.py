@@ -156,7 +156,7 @@ class OfficeDesk:
     def _votes(self, since: float) -> Table:
         rows = self.ctx.state.votes_by_topic(since)[:10]
         return Table("votes", self.texts("chart_votes"), [r["topic"] for r in rows],
-                     [("👍", [r["up"] for r in rows]), ("👎", [r["down"] for r in rows])], stacked=False)
+                     [(self.texts("stats_up"), [r["up"] for r in rows]), (self.texts("stats_down"), [r["down"] for r in rows])], stacked=False)
 
     def _signups(self, column: str) -> Table:
         rows = self.ctx.desk.lectures.totals_by(column)[:15]
