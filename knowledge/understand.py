@@ -14,6 +14,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 
 # 「我今年15岁」「我才13」「本人16周岁」: the writer's own age
 _SELF_AGE = re.compile(r"(?:我|本人)(?:今年|现在|才|已经|刚|刚满|已|都)?(?:满)?(\d{1,2})(?:周岁|岁|了)")
+LAW_ASKS = {"liability", "punishment", "procedure"}  # asking these is asking about the law, not calling for help
 GENERIC_ASKS = {"help"}  # 「怎么办」 goes with any question: it never makes an entry a misfit
 _AGES = re.compile(r"(\d{1,2})\s*(?:周岁|岁)")
 
@@ -62,7 +63,8 @@ class Reader:
             writer = "child"
         return Understanding(asks=asks, side=sides[0] if len(sides) == 1 else "", writer=writer, ages=ages,
                              now=_any(self.now, prepared), ongoing=_any(self.ongoing, prepared),
-                             past=_any(self.past, prepared), legal=_any(self.legal, prepared),
+                             past=_any(self.past, prepared),
+                             legal=bool(set(asks) & LAW_ASKS) or _any(self.legal, prepared),
                              seeking=_any(self.seeking, prepared))
 
     def verdict(self, answer: str) -> str:
