@@ -92,15 +92,15 @@ class Engine:
         understood = self.reader.read(prepared)
         danger = self.danger.detect(prepared, understood)
         refs = self.refs.find(text)
-        harm = bool(danger.alerts or danger.mentioned)
-        intent = None if refs or legal_only else self.intents.match(prepared, understood, harm)
+        harms = frozenset(rule.id for rule in (*danger.alerts, *danger.mentioned))
+        intent = None if refs or legal_only else self.intents.match(prepared, understood, bool(harms))
         if refs:
             result = self.lookup.answer(question, refs)
         elif intent:
             result = Answer(question, True, False, self.render.intent(intent.id, self.kb.contacts), [], "intent",
                             intent=intent.command)
         else:
-            result = self._search(question, text, understood=understood)
+            result = self._search(question, text, understood=understood, harms=harms)
         if danger.now and not legal_only:
             writer = understood.writer or ("child" if "我" in prepared else "")  # the one at risk writes
             return self.render.emergency(result, danger.alerts, writer, self.kb.contacts)
@@ -113,12 +113,12 @@ class Engine:
         return frozenset(rule.id for rule in self.danger.rules if rule.mentioned(self.segmenter.prepare(text)))
 
     def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
-             understood: Understanding | None = None) -> list[Candidate]:
+             understood: Understanding | None = None, harms: frozenset[str] | None = None) -> list[Candidate]:
         """Candidates best first: entries that answer the question asked, from its side, about the same harm,
         and curated answers first."""
         query = query or self.ranker.query(text)
         understood = understood or self.reader.read(query.prepared)
-        harms = self._harms(query.prepared)
+        harms = self._harms(query.prepared) if harms is None else harms
         ranked = self.ranker.rank(query, exclude)
         if not ranked:
             return ranked
@@ -170,10 +170,10 @@ class Engine:
         return min(1.0, best.score)
 
     def _search(self, question: str, text: str, exclude: str | None = None,
-                understood: Understanding | None = None) -> Answer:
+                understood: Understanding | None = None, harms: frozenset[str] | None = None) -> Answer:
         query = self.ranker.query(text)
         understood = understood or self.reader.read(query.prepared)
-        ranked = self.rank(text, exclude, query, understood)
+        ranked = self.rank(text, exclude, query, understood, harms)
         matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = query.prepared
