@@ -60,6 +60,7 @@ class Engine:
         self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
         self.entry_harms = {fid: self._harms(" ".join([row["question"], *row["paraphrases"]]))
                             for fid, row in kb.faq.items()}
+        self.entry_topic_harms = {fid: self._harms(row["question"]) for fid, row in kb.faq.items()}
 
     @classmethod
     def open(cls, settings: KnowledgeSettings) -> "Engine":
@@ -108,6 +109,11 @@ class Engine:
             result = self.render.for_writer(result, understood, danger.mentioned, self.kb.contacts)
         return result
 
+    def _same_harm(self, harms: frozenset[str], faq_id: str) -> bool:
+        """The entry is about the same harm as the question (or neither is about one): a verdict may carry over."""
+        topic = self.entry_topic_harms[faq_id]
+        return not topic if not harms else bool(harms & topic)
+
     def _harms(self, text: str) -> frozenset[str]:
         """The kinds of harm a text talks about (violence, sexual abuse, self-harm …), from the danger rules."""
         return frozenset(rule.id for rule in self.danger.rules if rule.mentioned(self.segmenter.prepare(text)))
@@ -130,6 +136,7 @@ class Engine:
                 misfit = self.reader.conflict(understood, self.entry_sense[cand.ref])
                 if harms and not harms & self.entry_harms[cand.ref]:
                     misfit = min(1.0, misfit + HARM_MISFIT)
+
                 cand.score *= 1 - MISFIT_WEIGHT * misfit
         ranked.sort(key=lambda c: c.score, reverse=True)
         prepared = query.prepared
@@ -173,6 +180,7 @@ class Engine:
                 understood: Understanding | None = None, harms: frozenset[str] | None = None) -> Answer:
         query = self.ranker.query(text)
         understood = understood or self.reader.read(query.prepared)
+        harms = self._harms(query.prepared) if harms is None else harms
         ranked = self.rank(text, exclude, query, understood, harms)
         matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
@@ -192,7 +200,8 @@ class Engine:
         if top.kind == "faq":
             sense = self.entry_sense[top.id]
             sure = confidence >= SURE_THRESHOLD
-            verdict = "" if sure and self.reader.same_question(understood, sense) else self.reader.verdict(top.text)
+            same = self.reader.same_question(understood, sense) and self._same_harm(harms, top.id)
+            verdict = "" if sure and same else self.reader.verdict(top.text)
             body = self.render.faq(top, verdict)
             if sure and (verdict or self.reader.other_side(understood, sense)):  # say which question this answers
                 body = self.render.answering(top) + "\n\n" + body

@@ -55,6 +55,8 @@ class Reader:
     def read(self, prepared: str) -> Understanding:
         asks = tuple(kind for kind, triggers in self.asks if _any(triggers, prepared))
         sides = [kind for kind, triggers in self.sides if _any(triggers, prepared)]
+        if len(sides) > 1 and "victim" in sides and not _active(self.sides, "offender", prepared):
+            sides = ["victim"]  # 「被同学打伤了」: the harm words are said of what was done to them
         writers = [kind for kind, triggers in self.writers if _any(triggers, prepared)]
         ages = tuple(int(a) for a in _AGES.findall(prepared))
         own = _SELF_AGE.search(prepared)
@@ -98,6 +100,21 @@ class Reader:
         if asked_kinds and entry_kinds and not asked_kinds & entry_kinds:
             penalty += 0.4
         return min(1.0, penalty)
+
+
+def _active(table: list[tuple[str, list[Trigger]]], kind: str, text: str) -> bool:
+    """A phrase of this kind occurs without a 被 just before it (「把同学打伤了」, not 「被同学打伤了」)."""
+    for name, triggers in table:
+        if name != kind:
+            continue
+        for trigger in triggers:
+            for alt in (a for group in trigger.groups for a in group):
+                start = text.find(alt)
+                while start >= 0:
+                    if "被" not in text[max(0, start - 6):start + 1] and not alt.startswith("被"):
+                        return True
+                    start = text.find(alt, start + 1)
+    return False
 
 
 def _any(triggers: list[Trigger], text: str) -> bool:
