@@ -27,12 +27,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     engine = Engine.open(KnowledgeSettings.from_env())
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
-    for question in questions:
-        answer = engine.answer(question)
-        if args.json:
-            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
-        else:
-            print(answer.answer + "\n", flush=True)
+    try:
+        for question in questions:
+            answer = engine.answer(question)
+            if args.json:
+                print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+            else:
+                print(answer.answer + "\n", flush=True)
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: nothing more to say
+        sys.stdout = None
     return 0
 
 

@@ -160,11 +160,11 @@ def integer_setting(env: Mapping[str, str], name: str, default: int, low: int, h
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
-def flag_setting(env: Mapping[str, str], name: str) -> bool:
-    """An on/off setting (1/0, true/false, yes/no, on/off); off when it is not set."""
+def flag_setting(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """An on/off setting (1/0, true/false, yes/no, on/off); `default` when it is not set."""
     value = env.get(name, "").lower()
     if not value:
-        return False
+        return default
     if value not in _FLAGS:
         raise SettingsError(f"{name} 只能填 1（开启）或 0（关闭），现在是：{value}")
     return _FLAGS[value]
