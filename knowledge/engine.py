@@ -90,9 +90,10 @@ class Engine:
         intent = None if refs or legal_only else self.intents.match(prepared, understood, bool(harms))
         if refs:
             result = self.lookup.answer(question, refs)
-        elif intent:
-            result = Answer(question, True, False, self.render.intent(intent.id, self.kb.contacts), [], "intent",
-                            intent=intent.command)
+        elif intent:  # the flow answers; the legal matches stay for whoever reads the contract (「12355是做什么的」)
+            legal = self._search(question, text, understood=understood, harms=harms)
+            result = Answer(question, True, False, self.render.intent(intent.id, self.kb.contacts),
+                            legal.matches if legal.answered else [], "intent", intent=intent.command)
         else:
             result = self._search(question, text, understood=understood, harms=harms)
         if danger.now and not legal_only:

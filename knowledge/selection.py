@@ -75,8 +75,8 @@ class Selector:
         return ranked
 
     def _sources(self, cand: Candidate) -> list[dict]:
-        if cand.kind == "faq":
-            return self.kb.faq[cand.ref]["sources"]
+        if cand.kind == "faq":  # the law it rests on first: an entry citing a named law in passing is not about it
+            return self.kb.faq[cand.ref]["sources"][:1]
         if cand.kind in ("article", "digest"):
             return [{"law": self.kb.articles[cand.ref]["law"]}]
         return []
