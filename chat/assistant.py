@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -9,7 +10,7 @@ from booking import BookingDesk, BookingError
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
 from chat.context import FlowContext, shanghai_now
-from chat.flow import Routes
+from chat.flow import Flow, Routes
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
 from chat.privacy import PrivacyFlow
@@ -42,7 +43,7 @@ class Assistant:
         self.schools = SchoolFlow(self.ctx, self.privacy)
         self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
-        self.menu = MenuFlow(state, texts, self.browse, lambda name: self.routes.holding(name), self._command)
+        self.menu = MenuFlow(state, texts, self.browse, self._enter, self._command)
         self.answers = AnswerFlow(self.asking, texts)
         self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,
                               self.sessions, self.staff])
@@ -99,20 +100,34 @@ class Assistant:
 
     def _resume(self, event: Event, target: str) -> list[Reply]:
         """Continue what the user was doing before the consent notice."""
-        return self._button(Event(user=event.user, button=target, is_admin=event.is_admin))
+        return self._button(replace(event, button=target, text="", command="", args=()))
+
+    # ---- the one guard: every command, button and deep link reaches its flow through here ------------
+    def _refused(self, flow: Flow | None, event: Event) -> list[Reply] | None:
+        """Flows that ask for or show personal details answer only in private: in a group chat (event.public)
+        every entry point to them — a /command, a button (menu buttons included), a deep link — is refused."""
+        if event.public and (flow is None or not flow.public):
+            return [Reply(self.texts("private_only"))]
+        return None
 
     def _command(self, event: Event) -> list[Reply]:
         flow = self.routes.command(event.command)
         if flow is None:
             return [Reply(self.texts("unknown_command"))]
-        if event.public and not flow.public:
-            return [Reply(self.texts("private_only"))]
-        return flow.on_command(event)
+        return self._refused(flow, event) or flow.on_command(event)
+
+    def _enter(self, event: Event, flow_name: str, payload: str) -> list[Reply] | None:
+        """A deep link (/start lec_12, /start book): open the named flow; None when there is no such flow."""
+        flow = self.routes.holding(flow_name)
+        if flow is None:
+            return None
+        return self._refused(flow, event) or flow.start(event, payload)
 
     def _button(self, event: Event) -> list[Reply]:
         flow = self.routes.button(event.button)
-        if event.public and (flow is None or not flow.public):
-            return [Reply(self.texts("private_only"))]
+        refused = self._refused(flow, event)
+        if refused:
+            return refused
         if flow is None:
             return [Reply(self.texts("stale_button"))]
         current = self.state.get(event.user)
