@@ -4,7 +4,8 @@ from .desk import BookingDesk
 from .errors import AlreadyDecided, BookingError, NotFound, ValidationError
 from .export import registrations_csv, school_bookings_csv
 from .ics import booking_ics, session_ics
-from .lectures import Lectures
+from .lectures import ConsentOutcome, Lectures
+from .limits import SignupLimits
 from .models import AuditEntry, BookingRequest, Registration, SchoolBooking, Session
 from .privacy import Privacy, Purged
 from .schools import Schools
@@ -13,7 +14,7 @@ from .validation import validate_field, validate_request
 
 __all__ = [
     "AlreadyDecided", "AuditEntry", "BookingDesk", "BookingError", "BookingRequest", "BookingStore",
-    "Catalog", "Lectures", "NotFound", "Privacy", "Purged", "Registration", "SchoolBooking",
+    "Catalog", "ConsentOutcome", "Lectures", "SignupLimits", "NotFound", "Privacy", "Purged", "Registration", "SchoolBooking",
     "Schools", "Session", "ValidationError", "booking_ics", "registrations_csv", "school_bookings_csv",
     "session_ics", "validate_field", "validate_request",
 ]

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Callable
 
 from booking import BookingDesk, BookingError
+from booking.consent import normalize_code
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
+from chat.consent import ConsentFlow
 from chat.context import FlowContext, shanghai_now
 from chat.flow import Flow, Routes
 from chat.lectures import LectureFlow
@@ -41,12 +43,13 @@ class Assistant:
         self.privacy = PrivacyFlow(self.ctx, self._resume)
         self.lectures = LectureFlow(self.ctx, self.privacy)
         self.schools = SchoolFlow(self.ctx, self.privacy)
+        self.consent = ConsentFlow(self.ctx)
         self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
         self.menu = MenuFlow(state, texts, self.browse, self._enter, self._command)
         self.answers = AnswerFlow(self.asking, texts)
         self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,
-                              self.sessions, self.staff])
+                              self.consent, self.sessions, self.staff])
         self.flows = self.routes.flows
 
     @classmethod
@@ -87,6 +90,9 @@ class Assistant:
                 return self._command(event)
             if event.button:
                 return self._button(event)
+            code = normalize_code(event.text)
+            if code and self.consent.knows(code):  # a guardian typed the code a child gave them (e.g. in WeChat)
+                return self._enter(event, self.consent.name, code) or []
             current = self.state.get(event.user)
             flow = self.routes.holding(current.flow) if current else None
             if flow is not None:
@@ -94,6 +100,11 @@ class Assistant:
             return [self.asking.ask(event.text)]
         except BookingError as error:
             return [Reply(str(error), error=True)]
+
+    def offer_link(self, channel: str, template: str) -> None:
+        """A channel's link into this bot (a URL with {payload} for a deep link such as consent_<code>), shown where
+        a user must pass something on, e.g. the child's code for a guardian; the first one per channel stays."""
+        self.ctx.links.setdefault(channel, template)
 
     def main_menu(self) -> list[list[Button]]:
         return self.menu.main_menu()

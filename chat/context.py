@@ -1,7 +1,7 @@
 """What every booking-side flow shares: state, wording, the booking desk, a clock and an outbox."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -33,6 +33,9 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
+    # links into this bot that channels register (name -> URL template with {payload}), e.g.
+    # {"Telegram": "https://t.me/pufa_bot?start={payload}", "网页": "https://pufa.example.cn/?start={payload}"}
+    links: dict[str, str] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

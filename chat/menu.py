@@ -48,7 +48,7 @@ class MenuFlow:
     commands = ("start", "help", "cancel")
     buttons = ("menu",)
     public = True
-    DEEP_LINKS = {"lec": "lec", "book": "sch"}  # /start payload prefix -> the flow it opens
+    DEEP_LINKS = {"lec": "lec", "book": "sch", "consent": "gdn"}  # /start payload prefix -> the flow it opens
 
     def __init__(self, state: ChatState, texts: Texts, browse: BrowseFlow,
                  enter: Callable[[Event, str, str], list[Reply] | None], command: Callable[[Event], list[Reply]]):

@@ -51,7 +51,7 @@ def test_menu_export_by_an_admin_in_a_group_sends_no_files(bot, member):
 
 
 def test_deep_links_cannot_bypass_the_guard(bot, member):
-    for payload in ("book", f"lec_{member.id}"):
+    for payload in ("book", f"lec_{member.id}", "consent_ABCD2345"):
         assert_refused(bot, group(command="start", args=(payload,)))
     assert f"lec:join:{member.id}" in buttons(say(bot, "tg:2", command="start", args=(f"lec_{member.id}",)))
 
