@@ -12,7 +12,7 @@ class SignupLimits:
     max_attendees: int = 5     # people in one lecture sign-up (the database allows at most 10)
     per_phone: int = 2         # active sign-ups for one lecture session with the same contact phone
     per_name: int = 2          # active sign-ups for one lecture session with the same name
-    burst_per_hour: int = 10   # sign-ups and school bookings one address (web) or one user may submit per hour
+    burst_per_hour: int = 5    # sign-ups and school bookings one address (web) or one user may submit per hour
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "SignupLimits":

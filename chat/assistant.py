@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from booking import BookingDesk, BookingError
+from booking import BookingDesk, BookingError, SignupLimits
 from booking.consent import normalize_code
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
@@ -23,6 +23,7 @@ from chat.texts import Texts
 from chat.types import Button, Event, Reply, reply_from_json
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
+from runtime.ratelimit import SlidingWindow
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ class Assistant:
     def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
                  admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now):
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
-        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days)
+        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days,
+                               signups=SlidingWindow(desk.lectures.limits.burst_per_hour, window=3600.0))
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
@@ -54,12 +56,12 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
-             data_dir: Path | None = None) -> "Assistant":
+             data_dir: Path | None = None, limits: SignupLimits | None = None) -> "Assistant":
         """Open the knowledge base, chat state and bookings under the data folder."""
         data = data_dir or settings.data_dir
         engine = Engine.open(settings)
         return cls(engine, ChatState(data / "chat.sqlite"), Texts(settings.content_dir),
-                   BookingDesk(data / "bookings.sqlite", settings.content_dir), admins, retention_days)
+                   BookingDesk(data / "bookings.sqlite", settings.content_dir, limits), admins, retention_days)
 
     def close(self) -> None:
         self.state.close()

@@ -10,6 +10,7 @@ from booking import BookingDesk
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Reply, reply_to_json
+from runtime.ratelimit import SlidingWindow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -36,6 +37,7 @@ class FlowContext:
     # links into this bot that channels register (name -> URL template with {payload}), e.g.
     # {"Telegram": "https://t.me/pufa_bot?start={payload}", "网页": "https://pufa.example.cn/?start={payload}"}
     links: dict[str, str] = field(default_factory=dict)
+    signups: SlidingWindow = field(default_factory=lambda: SlidingWindow(0))  # sign-up submissions per hour
 
     def now(self) -> datetime:
         return self.clock()

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from booking import BookingError
 from chat.context import FlowContext
 from chat.types import Button, Event, Reply, button_parts
+from runtime.ratelimit import Verdict
 
 REVIEW = "review"
 
@@ -51,6 +52,7 @@ class FormFlow:
     fields: list[Field] = []
     commands: tuple[str, ...] = ()
     public = False
+    limited = False  # submissions count against the sign-up burst limit (per client address, else per user)
 
     def __init__(self, ctx: FlowContext):
         self.ctx, self.state, self.texts = ctx, ctx.state, ctx.texts
@@ -108,6 +110,8 @@ class FormFlow:
             self.state.put(event.user, self.name, field.name, data)
             return [self._prompt(field, data)]
         if action == "ok" and step == REVIEW:
+            if self.limited and self.ctx.signups.check(event.origin or event.user) is not Verdict.OK:
+                return [Reply(self.texts("signup_too_fast"), error=True), self._review(data)]
             values = {k: v for k, v in data.items() if not k.startswith("_")}
             try:
                 replies = self.submit(event, values)

@@ -44,6 +44,7 @@ class LectureFlow(FormFlow):
 
     name = "lec"
     commands = ("lectures", "my")
+    limited = True
 
     def __init__(self, ctx: FlowContext, gate):
         super().__init__(ctx)

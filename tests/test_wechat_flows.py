@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, CookieJar
 
 from chat.types import Event, Reply
 from knowledge.config import REPO
@@ -360,8 +360,12 @@ async def test_reminders_and_notices_for_wechat_users_go_as_customer_service_mes
 
 async def test_the_web_page_opens_a_form_from_a_wechat_link(assistant):
     async with running(assistant) as bot:
-        async with ClientSession() as browser:
-            async with browser.get(bot.public_url + "/api/start?start=book") as response:
+        async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as browser:  # unsafe: cookies for 127.0.0.1
+            async with browser.get(bot.public_url + "/?start=book") as page:  # the page; its script then posts:
+                assert page.status == 200
+            csrf = browser.cookie_jar.filter_cookies(page.url)["pf_csrf"].value
+            async with browser.post(bot.public_url + "/api/start", json={"start": "book"},
+                                    headers={"X-CSRF-Token": csrf}) as response:
                 replies = (await response.json())["replies"]
         assert "个人信息" in replies[0]["text"]
         assert any(b["data"] == "privacy:agree:sch:new" for row in replies[0]["buttons"] for b in row)
