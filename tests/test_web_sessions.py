@@ -185,3 +185,26 @@ async def test_the_client_address_is_the_proxys_hop_only():
 async def test_readme_says_the_app_must_not_be_reachable_directly_behind_a_proxy():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "must then not be reachable except through the proxy" in readme
+
+
+async def test_a_guardian_confirms_on_the_web_page_from_the_childs_link(assistant):
+    from chat.types import Event
+
+    assistant.offer_link("网页", "https://pufa.example.cn/?start={payload}")
+    session = new_session(assistant)
+    child = "tg:child"
+    for event in (Event(user=child, button=f"privacy:agree:lec:join:{session.id}"), Event(user=child, text="王小明"),
+                  Event(user=child, button="lec:pick:role:1"), Event(user=child, text="12"),
+                  Event(user=child, text="王丽"), Event(user=child, text="13812345678"), Event(user=child, text="1")):
+        assistant.handle(event)
+    held = assistant.handle(Event(user=child, button="lec:ok"))[0].text
+    link = held.split("https://pufa.example.cn/?start=", 1)[1].split()[0]
+    assert link.startswith("consent_")
+    async with browser(assistant) as guardian:
+        opened = await start(guardian, link)  # what the page posts for /?start=consent_<code>
+        assert "王小明" in opened["replies"][0]["text"]
+        old = cookie(guardian, SESSION_COOKIE)
+        thanks = await press(guardian, "gdn:yes")
+        assert "已记录您的同意" in thanks[0]["text"] and cookie(guardian, SESSION_COOKIE) != old  # rotated
+    reg = assistant.desk.lectures.my_registrations(child)[0]
+    assert reg.status == "confirmed" and reg.guardian_user_key.startswith("web:")
