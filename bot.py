@@ -27,12 +27,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     engine = Engine.open(KnowledgeSettings.from_env())
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
-    for question in questions:
-        answer = engine.answer(question)
-        if args.json:
-            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
-        else:
-            print(answer.answer + "\n", flush=True)
+    try:
+        for question in questions:
+            answer = engine.answer(question)
+            if args.json:
+                print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+            else:
+                print(answer.answer + "\n", flush=True)
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: nothing more to say
+        sys.stdout = None
     return 0
 
 
@@ -92,6 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     assistant = Assistant.open(settings, admins=telegram.admin_keys, retention_days=retention, limits=signup_limits())
+    assistant.ctx.mail = mail_configured()  # e-mails are queued here and sent by `python bot.py web`
     run(build_application(telegram, assistant), telegram)
     return 0
 
@@ -100,6 +104,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the same assistant as a mobile web page (works in WeChat's built-in browser)."""
     from chat.assistant import Assistant
     from handlers.settings import admin_keys_from_env
+    from mail import MailSender, MailSettings
     from runtime.settings import SettingsError
     from web.app import WebSettings, run_web
     from wechat.settings import WeChatSettings
@@ -108,19 +113,25 @@ def cmd_web(args: argparse.Namespace) -> int:
         web_settings = WebSettings.from_env()
         admins = admin_keys_from_env()
         wechat = WeChatSettings.from_env()  # None unless WECHAT_TOKEN is set
+        mail = MailSettings.from_env()      # None unless SMTP_HOST is set
     except SettingsError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
     assistant = Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days(),
                                limits=signup_limits())
+    assistant.ctx.mail = mail is not None
+    sender = MailSender(assistant, mail) if mail is not None else None
+    if sender is not None:
+        logger.info("e-mail through %s:%s (%s)", mail.host, mail.port, mail.tls)
     mount = None
     if wechat is not None:  # the WeChat Official Account answers at /wechat on the same server
         from wechat.channel import WeChatChannel
 
         mount = WeChatChannel(assistant, wechat).mount
         logger.info("WeChat account %s on /wechat (%s)", wechat.app_id, "安全模式" if wechat.safe_mode else "明文模式")
-    run_web(assistant, web_settings, mount)
+    run_web(assistant, web_settings, mount, background=(sender.run,) if sender else (),
+            mail_on=lambda: sender is not None, mail_problems=sender.problems if sender else lambda: [])
     return 0
 
 
@@ -179,6 +190,17 @@ def signup_limits():
         raise SystemExit(f"配置错误：{exc}") from exc
 
 
+def mail_configured() -> bool:
+    """SMTP_HOST is set (and the mail settings are right): messages are also queued as e-mails."""
+    from mail import MailSettings
+    from runtime.settings import SettingsError
+
+    try:
+        return MailSettings.from_env() is not None
+    except SettingsError as exc:
+        raise SystemExit(f"配置错误：{exc}") from exc
+
+
 def retention_days() -> int:
     """DATA_RETENTION_DAYS: days after a session or booking before personal details are purged."""
     from runtime.settings import SettingsError, retention_days as setting
@@ -196,6 +218,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
     settings = KnowledgeSettings.from_env()
     assistant = Assistant.open(settings)
+    assistant.ctx.mail = mail_configured()  # decisions made here are mailed by the running web server
     try:
         return run_admin(assistant, args, settings.data_dir)
     finally:

@@ -244,6 +244,11 @@ class Lectures:
             _session_or_raise(tx, session_id)
             return tx.registrations_of_session(session_id, ACTIVE)
 
+    def totals_by(self, column: str) -> list[dict]:
+        """Sessions, confirmed attendees and waitlisted sign-ups per "program_id" or "street"."""
+        with self.store.read() as tx:
+            return tx.signup_totals(column)
+
     def close_session(self, session_id: int, by: str, now: datetime | None = None) -> Session:
         """Stop taking sign-ups (existing ones and waitlist promotion stay in force)."""
         now = now_or(now)

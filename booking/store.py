@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from runtime.database import Database, Migration
+from runtime.database import Database, Migration, add_column
 
 from .models import AuditEntry, Registration, SchoolBooking, Session
 
@@ -62,7 +62,21 @@ MIGRATIONS: list[Migration] = [
         "ALTER TABLE registrations ADD COLUMN guardian_phone TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE registrations ADD COLUMN guardian_consent_at TEXT",
     ]),
-    ("0003_guardian_hold", [  # a seat held until a guardian consents from their own account (booking.consent)
+    ("0003_office_desk", [  # the web desk: staff accounts and sessions, the school's answers, e-mail
+        add_column("school_bookings", "email", "TEXT NOT NULL DEFAULT ''"),
+        add_column("school_bookings", "scheduled_time", "TEXT"),
+        add_column("school_bookings", "attention", "TEXT"),
+        add_column("school_bookings", "school_note", "TEXT NOT NULL DEFAULT ''"),
+        """CREATE TABLE IF NOT EXISTS staff (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, email TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL DEFAULT '', setup_hash TEXT, setup_expires TEXT,
+            failed INTEGER NOT NULL DEFAULT 0, locked_until TEXT, last_sign_in TEXT,
+            created_at TEXT NOT NULL, created_by TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS staff_sessions (
+            token_hash TEXT PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+            csrf TEXT NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL)""",
+    ]),
+    ("0004_guardian_hold", [  # a seat held until a guardian consents from their own account (booking.consent)
         """CREATE TABLE registrations_new (
             id INTEGER PRIMARY KEY,
             ref TEXT NOT NULL UNIQUE,
@@ -139,6 +153,13 @@ class BookingStore:
     def applied_migrations(self) -> list[str]:
         """Names of the migrations recorded in _migrations, oldest first."""
         return self.db.applied_migrations()
+
+    def audit_note(self, actor: str, action: str, target: str, detail: dict, now) -> None:
+        """Record a staff action that changes nothing here (e.g. questions marked handled in the chat state)."""
+        from .clock import to_db
+
+        with self.write() as tx:
+            tx.audit(to_db(now), actor, action, target, detail)
 
     def audit_log(self, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
         """Latest staff actions, newest first, optionally for one target (e.g. PD-2026-0001)."""
@@ -315,6 +336,12 @@ class Tx:
         row = self._one("SELECT * FROM school_bookings WHERE ref = ?", [ref])
         return SchoolBooking.from_row(row) if row else None
 
+    def open_school_bookings(self) -> list[SchoolBooking]:
+        """What the office still has to act on or look at: undecided, awaiting the school, unseen answers."""
+        rows = self._all("""SELECT * FROM school_bookings WHERE status IN ('待审核', '已改期待确认')
+                            OR attention IS NOT NULL ORDER BY created_at, id""")
+        return [SchoolBooking.from_row(r) for r in rows]
+
     def school_bookings(self, *, status: str | None = None, user_key: str | None = None) -> list[SchoolBooking]:
         where, args = [], []
         if status is not None:
@@ -341,12 +368,67 @@ class Tx:
 
     def forget_school_bookings(self, user_key: str, at: str) -> int:
         return self.conn.execute("""
-            UPDATE school_bookings SET contact_name = '', phone = '', notes = '',
+            UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
               user_key = 'forgotten:' || id, purged_at = ?, updated_at = ?
             WHERE user_key = ?""", [at, at, user_key]).rowcount
 
     def purge_school_bookings(self, ended_before: str, at: str) -> int:
         return self.conn.execute("""
-            UPDATE school_bookings SET contact_name = '', phone = '', notes = '',
+            UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
               user_key = 'purged:' || id, purged_at = ?, updated_at = ?
             WHERE purged_at IS NULL AND last_date < ?""", [at, at, ended_before]).rowcount
+
+    # statistics
+
+    def signup_totals(self, column: str) -> list[dict[str, Any]]:
+        """Per programme or per 街镇: sessions, confirmed attendees, waitlisted sign-ups."""
+        if column not in ("program_id", "street"):
+            raise ValueError(column)
+        return self._all(f"""SELECT s.{column} AS key, count(DISTINCT s.id) AS sessions,
+                               coalesce(sum(CASE WHEN r.status = 'confirmed' THEN r.attendees END), 0) AS confirmed,
+                               coalesce(sum(r.status = 'waitlisted'), 0) AS waitlisted
+                             FROM sessions s LEFT JOIN registrations r ON r.session_id = s.id
+                             WHERE s.status != 'cancelled' GROUP BY s.{column} ORDER BY confirmed DESC, key""")
+
+    def bookings_by_month(self) -> list[dict[str, Any]]:
+        """School bookings per month they came in (YYYY-MM) and status."""
+        return self._all("""SELECT substr(created_at, 1, 7) AS month, status, count(*) AS n FROM school_bookings
+                            GROUP BY month, status ORDER BY month""")
+
+    # staff accounts and their web sessions
+
+    def insert_staff(self, values: dict[str, Any]) -> int:
+        return self._insert("staff", values)
+
+    def update_staff(self, staff_id: int, values: dict[str, Any]) -> None:
+        self._update("staff", "id", staff_id, values)
+
+    def staff_row(self, *, name: str | None = None, staff_id: int | None = None,
+                  setup_hash: str | None = None) -> dict[str, Any] | None:
+        column, value = (("name", name) if name is not None else ("id", staff_id) if staff_id is not None
+                         else ("setup_hash", setup_hash))
+        return self._one(f"SELECT * FROM staff WHERE {column} = ?", [value])
+
+    def staff_rows(self) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM staff ORDER BY name")
+
+    def delete_staff(self, staff_id: int) -> None:
+        self.conn.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id])
+        self.conn.execute("DELETE FROM staff WHERE id = ?", [staff_id])
+
+    def insert_staff_session(self, values: dict[str, Any]) -> None:
+        self._insert("staff_sessions", values)
+
+    def staff_session(self, token_hash: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM staff_sessions WHERE token_hash = ?", [token_hash])
+
+    def touch_staff_session(self, token_hash: str, at: str) -> None:
+        self._update("staff_sessions", "token_hash", token_hash, {"last_seen": at})
+
+    def end_staff_sessions(self, *, token_hash: str | None = None, staff_id: int | None = None,
+                           idle_before: str | None = None) -> int:
+        if token_hash is not None:
+            return self.conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", [token_hash]).rowcount
+        if staff_id is not None:
+            return self.conn.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id]).rowcount
+        return self.conn.execute("DELETE FROM staff_sessions WHERE last_seen < ?", [idle_before]).rowcount

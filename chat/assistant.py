@@ -12,6 +12,7 @@ from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
 from chat.consent import ConsentFlow
 from chat.context import FlowContext, shanghai_now
+from chat.desk import OfficeDesk
 from chat.flow import Flow, Routes
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
@@ -43,8 +44,8 @@ class Assistant:
         self.asking = AskFlow(engine, state, texts, self.laws)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
         self.privacy = PrivacyFlow(self.ctx, self._resume)
-        self.lectures = LectureFlow(self.ctx, self.privacy)
         self.schools = SchoolFlow(self.ctx, self.privacy)
+        self.lectures = LectureFlow(self.ctx, self.privacy, self.schools.my_buttons)
         self.consent = ConsentFlow(self.ctx)
         self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
@@ -53,6 +54,7 @@ class Assistant:
         self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,
                               self.consent, self.sessions, self.staff])
         self.flows = self.routes.flows
+        self.office = OfficeDesk(self.ctx, engine)  # what the web desk's pages show
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,

@@ -46,9 +46,10 @@ class LectureFlow(FormFlow):
     commands = ("lectures", "my")
     limited = True
 
-    def __init__(self, ctx: FlowContext, gate):
+    def __init__(self, ctx: FlowContext, gate, booking_buttons=None):
         super().__init__(ctx)
         self.gate = gate
+        self.booking_buttons = booking_buttons or (lambda booking: [])  # the school flow's /my buttons
         t = ctx.texts
         student = lambda d: d.get("role") == STUDENT
         most = ctx.desk.lectures.limits.max_attendees
@@ -226,6 +227,7 @@ class LectureFlow(FormFlow):
             program = desk.catalog.program(booking.request.program_id)
             lines.append(self.texts("my_booking", ref=booking.ref, school=booking.request.school,
                                     program=program.title if program else "", status=booking.decision_text))
+            rows += self.booking_buttons(booking)
         if not lines:
             return [Reply(self.texts("my_none"))]
         return [Reply(self.texts("my_header") + "\n" + "\n".join(lines), rows)]

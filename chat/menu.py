@@ -60,7 +60,8 @@ class MenuFlow:
         t = self.texts
         return [[Button(t("btn_ask"), "menu:ask"), Button(t("btn_topics"), "menu:topics")],
                 [Button(t("btn_law"), "menu:law"), Button(t("btn_hotline"), "menu:hotline")],
-                [Button(t("btn_lectures"), "menu:lectures"), Button(t("btn_book"), "menu:book")]]
+                [Button(t("btn_lectures"), "menu:lectures"), Button(t("btn_book"), "menu:book")],
+                [Button(t("btn_my"), "menu:my")]]
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         """/start, or a deep link such as /start lec_12 that opens a lecture directly."""

@@ -192,7 +192,7 @@ def test_migration_keeps_older_consents(tmp_path):
     with BookingStore(path) as store:
         [reg] = Lectures(store).my_registrations("tg:1")
         assert (reg.status, reg.consent, reg.guardian_name) == ("confirmed", "given", "王丽")
-        assert store.applied_migrations()[-1] == "0003_guardian_hold"
+        assert store.applied_migrations()[-1] == "0004_guardian_hold"
 
 
 def test_200_concurrent_sign_ups_with_holds_stay_exact(tmp_path):

@@ -82,7 +82,7 @@ def test_school_booking_review_and_staff_approval(bot):
     submitted = book_school(bot)
     assert "PD-2026-0001" in submitted[0].text and "待审核" in submitted[0].text
     alert = take_outbox(bot)
-    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001" in buttons([alert[0][1]])
+    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001:1" in buttons([alert[0][1]])
     refused = say(bot, "tg:3", button="adm:approve:PD-2026-0001")
     assert "仅限" in refused[0].text
     approved = say(bot, ADMIN, button="adm:approve:PD-2026-0001")
@@ -242,3 +242,40 @@ def test_forget_also_removes_the_guardians_details(bot, tmp_path):
     with sqlite3.connect(tmp_path / "bookings.sqlite") as conn:
         row = conn.execute("select name, phone, guardian_name, guardian_phone from registrations").fetchone()
     assert row == ("", "", "", "")
+
+
+def test_the_booking_loop_across_channels(bot):
+    """A school on the web page, staff in Telegram: propose with a note, the school proposes other dates,
+    staff approve the second of them, the school withdraws from /my; staff hear of every answer."""
+    school = "web:" + "s" * 32
+    book_school(bot, school)
+    take_outbox(bot)
+    say(bot, ADMIN, button="adm:propose:PD-2026-0001")
+    say(bot, ADMIN, text="12月23号下午吧，16和18号讲师都排满了")
+    [(user, proposal)] = take_outbox(bot)
+    assert user == school and "讲师都排满了" in proposal.text
+    assert {"sch:accept:PD-2026-0001", "sch:counter:PD-2026-0001", "sch:withdraw:PD-2026-0001"} <= set(buttons([proposal]))
+    assert "PD-2026-0001" in say(bot, ADMIN, command="pending")[1].text  # waiting for the school, still listed
+    say(bot, school, button="sch:counter:PD-2026-0001")
+    assert "重新进入待审核" in say(bot, school, text="12月28日或12月29日上午，23号学校有考试")[0].text
+    [(user, alert)] = take_outbox(bot)
+    assert user == ADMIN and "12月29日" in alert.text and "adm:ack:PD-2026-0001" in buttons([alert])
+    pending = say(bot, ADMIN, command="pending")
+    assert "学校另提了日期" in pending[1].text and "adm:approve:PD-2026-0001:1" in buttons(pending)
+    say(bot, ADMIN, button="adm:approve:PD-2026-0001:1")
+    booking = bot.desk.schools.get("PD-2026-0001")
+    assert booking.status == "已确认" and booking.scheduled_date.isoformat() == "2026-12-29" and booking.time_text == "上午"
+    [(user, approved)] = take_outbox(bot)
+    assert user == school and approved.attachment.filename == "PD-2026-0001.ics"
+    refused = say(bot, ADMIN, button="adm:approve:PD-2026-0001:0")
+    assert refused[0].error and "已经处理过" in refused[0].text
+    # the school's /my, reached from the main menu
+    assert "menu:my" in buttons(say(bot, school, command="start"))
+    mine = say(bot, school, button="menu:my")
+    assert "PD-2026-0001" in mine[0].text and "sch:withdraw:PD-2026-0001" in buttons(mine)
+    confirm = say(bot, school, button="sch:withdraw:PD-2026-0001")
+    assert "确定撤回" in confirm[0].text and bot.desk.schools.get("PD-2026-0001").status == "已确认"
+    say(bot, school, button="sch:withdrawok:PD-2026-0001")
+    assert bot.desk.schools.get("PD-2026-0001").status == "已取消"
+    [(user, alert)] = take_outbox(bot)
+    assert user == ADMIN and "撤回" in alert.text

@@ -326,3 +326,10 @@ async def test_a_school_booking_from_the_web_reaches_staff_and_their_answer_reac
         told = await inbox(school)
         assert ref in told[0]["text"] and told[0]["attachment"]["filename"] == f"{ref}.ics"
         assert (await school.get(told[0]["attachment"]["url"])).status == 200
+
+
+async def test_a_crisis_reply_offers_tap_to_call_numbers(assistant):
+    async with browser(assistant) as client:
+        replies = await say(client, "我被锁在门外了 外面在下大雨 我爸不让我进门")
+        assert replies[0]["calls"][0] == "110"
+        assert all(number.isdigit() for number in replies[0]["calls"])

@@ -19,15 +19,16 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
 from chat.assistant import Assistant
 from chat.types import CALLBACK_LIMIT, Event, Reply
+from web.desk import mount_desk
 from web.guards import MAX_BODY, ROTATE, ApiError, Wording, addresses, client_address, guard, observe, sessions
 from web.sessions import CHANNEL, USER, AttachmentStore, SessionStore
 from web.settings import SettingsError, WebSettings
@@ -47,15 +48,18 @@ START_PAYLOAD = re.compile(r"[A-Za-z0-9_]{1,32}")  # deep links into a flow, as 
 ROTATE_ON = ("privacy:agree:", "gdn:yes")  # consent buttons: the session gets a new id once they are handled
 
 
-def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Application:
-    """The aiohttp Application: page, static files and API; nothing listens until it runs."""
+def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable[[], bool] = lambda: False,
+                  mail_problems: Callable[[], list] = lambda: []) -> web.Application:
+    """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
+    runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
     store = SessionStore(assistant.state.db.path.parent / "web.sqlite", settings.session_idle_days)
     app = web.Application(middlewares=[observe(wording, settings), addresses(settings), sessions(store),
                                        guard(settings)], client_max_size=MAX_BODY)
     app[ASSISTANT], app[FILES], app[SESSIONS], app[SETTINGS] = assistant, AttachmentStore(), store, settings
     app.on_cleanup.append(_close_sessions)
-    if settings.public_url:  # a guardian's consent link a child can pass on (chat/consent.py)
+    if urlsplit(settings.public_url).hostname not in (None, "127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        # a guardian's consent link a child can pass on (chat/consent.py); a local address would help nobody
         assistant.offer_link("网页", settings.public_url + "/?start={payload}")
     app.router.add_get("/", page)
     app.router.add_post("/api/start", start)
@@ -64,17 +68,23 @@ def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Applicatio
     app.router.add_post("/api/inbox", inbox)
     app.router.add_get("/api/attachment/{key}", attachment)
     app.router.add_static("/static/", STATIC)
+    mount_desk(app, assistant, settings, mail_on, mail_problems)
     return app
 
 
 def run_web(assistant: Assistant, settings: WebSettings,
-            mount: Callable[[web.Application], None] | None = None) -> None:
+            mount: Callable[[web.Application], None] | None = None,
+            background: tuple[Callable[[], Awaitable[None]], ...] = (), mail_on: Callable[[], bool] = lambda: False,
+            mail_problems: Callable[[], list] = lambda: []) -> None:
     """Serve the page on WEB_HOST:WEB_PORT until stopped, with reminders and the daily purge running;
-    `mount` adds another channel's routes to the same server (the WeChat account's /wechat)."""
-    app = build_web_app(assistant, settings)
+    `mount` adds another channel's routes to the same server (the WeChat account's /wechat), `background`
+    runs other channels' loops while it serves (the e-mail sender), whose state the desk shows."""
+    app = build_web_app(assistant, settings, mail_on, mail_problems)
     if mount is not None:
         mount(app)
     app.cleanup_ctx.append(_chores)
+    for loop in background:
+        app.cleanup_ctx.append(_background(loop))
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None)
     finally:
@@ -198,6 +208,17 @@ async def _chores(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def _background(loop: Callable[[], Awaitable[None]]):
+    """A cleanup context running one loop while the server runs."""
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return context
 
 
 async def _repeat(assistant: Assistant, sessions: SessionStore) -> None:

@@ -4,11 +4,11 @@ What each variable means and its default: runtime.settings.SETTINGS (README "Con
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from runtime.settings import SettingsError, environment, flag_setting, integer_setting
+from runtime.settings import SettingsError, environment, flag_setting, integer_setting, web_public_url
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,10 @@ class WebSettings:
     ip_rate_limit_per_minute: int = 120
     trust_proxy: bool = False
     cookie_secure: bool = False
-    session_idle_days: int = 30
-    public_url: str = ""
+    session_idle_days: int = 30     # a browser session ends after this many days unused
+    public_url: str = ""            # WEB_PUBLIC_URL, else the local address
+    bot_username: str = ""          # for t.me share links of lecture sessions
+    staff_idle_minutes: int = 30    # the web desk signs staff out after this long without a request
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "WebSettings":
@@ -33,14 +35,12 @@ class WebSettings:
                    trust_proxy=flag_setting(env, "WEB_TRUST_PROXY"),
                    cookie_secure=flag_setting(env, "WEB_COOKIE_SECURE"),
                    session_idle_days=integer_setting(env, "WEB_SESSION_IDLE_DAYS", 30, 1, 3650),
-                   public_url=_public_url(env.get("WEB_PUBLIC_URL", "")))
+                   public_url=web_public_url(env), bot_username=_bot_username(env),
+                   staff_idle_minutes=integer_setting(env, "WEB_STAFF_IDLE_MINUTES", 30, 5, 24 * 60))
 
 
-def _public_url(value: str) -> str:
-    """The page's public address for links the bot gives out, or "" when unknown."""
-    if not value:
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise SettingsError(f"WEB_PUBLIC_URL 必须是网页版的公网地址，例如 https://pufa.example.cn，现在是：{value}")
-    return value.rstrip("/")
+def _bot_username(env: Mapping[str, str]) -> str:
+    name = env.get("TELEGRAM_BOT_USERNAME", "").lstrip("@")
+    if name and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
+        raise SettingsError(f"TELEGRAM_BOT_USERNAME 应是机器人的用户名（不带 @），例如 pudong_pufa_bot，现在是：{name}")
+    return name
