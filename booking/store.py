@@ -260,7 +260,7 @@ class Tx:
         marks = ", ".join("?" for _ in statuses)
         return self._with_sessions(self._all(f"""
             SELECT * FROM registrations WHERE session_id = ? AND status IN ({marks})
-            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, id""",
+            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'held' THEN 1 WHEN 'waitlisted' THEN 2 ELSE 3 END, id""",
             [session_id, *statuses]))
 
     def awaiting_consent(self, code_digest: str) -> Registration | None:
