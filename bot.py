@@ -79,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = KnowledgeSettings.from_env()
     retention = retention_days()
     if not os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
-        assistant = Assistant.open(settings, admins=("cli:local",), retention_days=retention)
+        assistant = Assistant.open(settings, admins=("cli:local",), retention_days=retention, limits=signup_limits())
         try:
             return console.run(assistant)
         except KeyboardInterrupt:
@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from handlers.app import build_application, run
 
     logging.getLogger().setLevel(logging.INFO)
-    assistant = Assistant.open(settings, admins=telegram.admin_keys, retention_days=retention)
+    assistant = Assistant.open(settings, admins=telegram.admin_keys, retention_days=retention, limits=signup_limits())
     assistant.ctx.mail = mail_configured()  # e-mails are queued here and sent by `python bot.py web`
     run(build_application(telegram, assistant), telegram)
     return 0
@@ -118,7 +118,8 @@ def cmd_web(args: argparse.Namespace) -> int:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
-    assistant = Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days())
+    assistant = Assistant.open(KnowledgeSettings.from_env(), admins=admins, retention_days=retention_days(),
+                               limits=signup_limits())
     assistant.ctx.mail = mail is not None
     sender = MailSender(assistant, mail) if mail is not None else None
     if sender is not None:
@@ -176,6 +177,17 @@ def cmd_wechat(args: argparse.Namespace) -> int:
     print(f"公众号菜单已发布：{len(menu['button'])} 个一级菜单，"
           f"{sum(len(b['sub_button']) for b in menu['button'])} 个子菜单。用户重新进入公众号后（约 5 分钟内）可见。")
     return 0
+
+
+def signup_limits():
+    """SIGNUP_*: caps against seat hoarding (booking.limits)."""
+    from booking import SignupLimits
+    from runtime.settings import SettingsError
+
+    try:
+        return SignupLimits.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"配置错误：{exc}") from exc
 
 
 def mail_configured() -> bool:

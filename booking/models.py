@@ -12,7 +12,9 @@ ROLES = ("家长", "学生", "教师", "其他")
 TIMES_OF_DAY = ("上午", "下午", "全天")
 
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
-REGISTRATION_LABELS = {CONFIRMED: "已确认", WAITLISTED: "候补中", CANCELLED: "已取消"}
+HELD = "held"  # a seat held for a child under 14 until a guardian consents (booking.consent)
+ACTIVE = (CONFIRMED, HELD, WAITLISTED)
+REGISTRATION_LABELS = {CONFIRMED: "已确认", HELD: "待监护人确认（座位保留中）", WAITLISTED: "候补中", CANCELLED: "已取消"}
 OPEN, CLOSED = "open", "closed"
 SESSION_LABELS = {OPEN: "报名中", CLOSED: "已停止报名", CANCELLED: "已取消"}
 
@@ -84,10 +86,21 @@ class Registration:
     guardian_name: str = ""
     guardian_phone: str = ""
     guardian_consent_at: datetime | None = None
+    consent: str = ""                       # "" (not needed), pending, given, refused, expired
+    consent_expires_at: datetime | None = None
+    guardian_user_key: str = ""             # the account the guardian confirmed from
+    cancel_reason: str = ""
     session: Session | None = field(default=None, compare=False)
+    consent_code: str = field(default="", compare=False)  # only on the object sign_up/renew returns; never stored
+
+    @property
+    def awaiting_consent(self) -> bool:
+        return self.consent == "pending" and self.status != CANCELLED
 
     @property
     def status_label(self) -> str:
+        if self.status == WAITLISTED and self.awaiting_consent:
+            return "候补中（待监护人确认）"
         return REGISTRATION_LABELS.get(self.status, self.status)
 
     @classmethod
@@ -99,6 +112,8 @@ class Registration:
             cancelled_at=from_db(row["cancelled_at"]), promoted_at=from_db(row["promoted_at"]),
             reminded_at=from_db(row["reminded_at"]), guardian_name=row.get("guardian_name") or "",
             guardian_phone=row.get("guardian_phone") or "", guardian_consent_at=from_db(row.get("guardian_consent_at")),
+            consent=row.get("consent") or "", consent_expires_at=from_db(row.get("consent_expires_at")),
+            guardian_user_key=row.get("guardian_user_key") or "", cancel_reason=row.get("cancel_reason") or "",
             session=session,
         )
 

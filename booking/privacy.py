@@ -48,6 +48,7 @@ class Privacy:
                                                            "updated_at": stamp})
                     withdrawn.append(booking.ref)
             blanked = tx.forget_registrations(user_key, stamp) + tx.forget_school_bookings(user_key, stamp)
+            tx.forget_guardian(user_key)  # the consents this person gave as a guardian no longer name their account
             tx.audit(stamp, "user", "forget_user", "-",
                      {"cancelled": len(future), "promoted": len(promoted), "withdrawn": withdrawn,
                       "blanked": blanked})

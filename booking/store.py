@@ -76,12 +76,45 @@ MIGRATIONS: list[Migration] = [
             token_hash TEXT PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
             csrf TEXT NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL)""",
     ]),
+    ("0004_guardian_hold", [  # a seat held until a guardian consents from their own account (booking.consent)
+        """CREATE TABLE registrations_new (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            user_key TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL, role TEXT NOT NULL,
+            attendees INTEGER NOT NULL CHECK (attendees BETWEEN 1 AND 10),
+            status TEXT NOT NULL CHECK (status IN ('confirmed', 'held', 'waitlisted', 'cancelled')),
+            created_at TEXT NOT NULL, cancelled_at TEXT, cancel_reason TEXT,
+            promoted_at TEXT, reminded_at TEXT, purged_at TEXT,
+            guardian_name TEXT NOT NULL DEFAULT '', guardian_phone TEXT NOT NULL DEFAULT '',
+            guardian_consent_at TEXT,
+            consent TEXT NOT NULL DEFAULT '' CHECK (consent IN ('', 'pending', 'given', 'refused', 'expired')),
+            consent_code TEXT, consent_expires_at TEXT, guardian_user_key TEXT NOT NULL DEFAULT '')""",
+        """INSERT INTO registrations_new (id, ref, session_id, user_key, name, phone, role, attendees, status,
+              created_at, cancelled_at, cancel_reason, promoted_at, reminded_at, purged_at, guardian_name,
+              guardian_phone, guardian_consent_at, consent)
+           SELECT id, ref, session_id, user_key, name, phone, role, attendees, status, created_at, cancelled_at,
+              cancel_reason, promoted_at, reminded_at, purged_at, guardian_name, guardian_phone, guardian_consent_at,
+              CASE WHEN guardian_consent_at IS NOT NULL THEN 'given' ELSE '' END
+           FROM registrations""",
+        "DROP TABLE registrations",
+        "ALTER TABLE registrations_new RENAME TO registrations",
+        """CREATE UNIQUE INDEX registrations_one_active ON registrations (session_id, user_key)
+            WHERE status != 'cancelled'""",
+        "CREATE INDEX registrations_by_session ON registrations (session_id, status, id)",
+        "CREATE INDEX registrations_by_user ON registrations (user_key)",
+        "CREATE UNIQUE INDEX registrations_by_consent_code ON registrations (consent_code)",
+        "CREATE INDEX registrations_awaiting_consent ON registrations (consent, consent_expires_at)",
+        "CREATE INDEX registrations_by_guardian ON registrations (guardian_user_key)",
+    ]),
 ]
+
+SEATED = "('confirmed', 'held')"  # statuses that take seats
 
 _SESSION_SELECT = """
     SELECT s.*,
       COALESCE((SELECT SUM(attendees) FROM registrations r
-                WHERE r.session_id = s.id AND r.status = 'confirmed'), 0) AS seats_taken,
+                WHERE r.session_id = s.id AND r.status IN ('confirmed', 'held')), 0) AS seats_taken,
       (SELECT COUNT(*) FROM registrations r
        WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted
     FROM sessions s"""
@@ -193,9 +226,10 @@ class Tx:
     def set_session_status(self, session_id: int, status: str) -> None:
         self._update("sessions", "id", session_id, {"status": status})
 
-    def confirmed_seats(self, session_id: int) -> int:
-        row = self._one("""SELECT COALESCE(SUM(attendees), 0) AS n FROM registrations
-                           WHERE session_id = ? AND status = 'confirmed'""", [session_id])
+    def seats_taken(self, session_id: int) -> int:
+        """Seats of confirmed sign-ups and of sign-ups held for a guardian's consent."""
+        row = self._one(f"""SELECT COALESCE(SUM(attendees), 0) AS n FROM registrations
+                            WHERE session_id = ? AND status IN {SEATED}""", [session_id])
         return row["n"]
 
     # registrations
@@ -226,8 +260,35 @@ class Tx:
         marks = ", ".join("?" for _ in statuses)
         return self._with_sessions(self._all(f"""
             SELECT * FROM registrations WHERE session_id = ? AND status IN ({marks})
-            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, id""",
+            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'held' THEN 1 WHEN 'waitlisted' THEN 2 ELSE 3 END, id""",
             [session_id, *statuses]))
+
+    def awaiting_consent(self, code_digest: str) -> Registration | None:
+        """The active sign-up a guardian's code stands for (expired or not)."""
+        row = self._one("""SELECT * FROM registrations WHERE consent_code = ? AND consent = 'pending'
+                           AND status != 'cancelled'""", [code_digest])
+        return self._with_sessions([row])[0] if row else None
+
+    def expired_consents(self, now: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT * FROM registrations WHERE consent = 'pending' AND status != 'cancelled'
+              AND consent_expires_at <= ? ORDER BY id""", [now]))
+
+    def consented_by(self, guardian_key: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT * FROM registrations WHERE guardian_user_key = ? ORDER BY id""", [guardian_key]))
+
+    def forget_guardian(self, guardian_key: str) -> int:
+        """Unlink a guardian's account from the consents they gave (the consents themselves stand)."""
+        return self.conn.execute("UPDATE registrations SET guardian_user_key = '' WHERE guardian_user_key = ?",
+                                 [guardian_key]).rowcount
+
+    def count_active(self, session_id: int, *, phone: str | None = None, name: str | None = None) -> int:
+        """Active sign-ups of a session with this contact phone (or this name)."""
+        column, value = ("phone", phone) if phone is not None else ("name", name)
+        row = self._one(f"""SELECT COUNT(*) AS n FROM registrations WHERE session_id = ? AND status != 'cancelled'
+                            AND {column} = ?""", [session_id, value])
+        return row["n"]
 
     def future_registrations_of_user(self, user_key: str, now: str) -> list[Registration]:
         return self._with_sessions(self._all("""

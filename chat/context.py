@@ -1,7 +1,7 @@
 """What every booking-side flow shares: state, wording, the booking desk, a clock and an outbox."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ from booking import BookingDesk
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Reply, reply_to_json
+from runtime.ratelimit import SlidingWindow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAIL = "mail:"  # outbox recipients that are e-mail addresses ("mail:zhang@school.sh.cn")
@@ -34,6 +35,10 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
+    # links into this bot that channels register (name -> URL template with {payload}), e.g.
+    # {"Telegram": "https://t.me/pufa_bot?start={payload}", "网页": "https://pufa.example.cn/?start={payload}"}
+    links: dict[str, str] = field(default_factory=dict)
+    signups: SlidingWindow = field(default_factory=lambda: SlidingWindow(0))  # sign-up submissions per hour
     mail: bool = False                    # e-mail is on (SMTP set): copies also go to "mail:<address>"
 
     def now(self) -> datetime:

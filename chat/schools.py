@@ -33,6 +33,7 @@ class SchoolFlow(FormFlow):
 
     name = "sch"
     commands = ("book",)
+    limited = True
 
     def __init__(self, ctx: FlowContext, gate):
         super().__init__(ctx)

@@ -63,30 +63,6 @@ def test_second_sign_up_to_the_same_session_is_refused(bot):
     assert "已报名" in again[0].text
 
 
-def test_student_under_14_needs_a_guardian(bot):
-    session = new_session(bot)
-    user = "tg:7"
-    say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
-    say(bot, user, text="王小明")
-    say(bot, user, button="lec:pick:role:1")
-    asks_guardian = say(bot, user, button="lec:pick:under14:0")
-    assert "监护人" in asks_guardian[-1].text
-    say(bot, user, text="王丽")
-    asks_phone = say(bot, user, text="13812345678")
-    assert "监护人" in asks_phone[0].text or "监护人" in asks_phone[-1].text
-    refused = say(bot, user, text="好的")
-    assert "监护人本人确认" in refused[0].text
-    say(bot, user, button="lec:pick:guardian_ok:0")
-    say(bot, user, text="1")
-    done = say(bot, user, button="lec:ok")
-    assert "报名成功" in done[0].text
-    stored = bot.desk.lectures.my_registrations(user)[0]
-    assert (stored.name, stored.guardian_name, stored.guardian_phone) == ("王小明", "王丽", "+8613812345678")
-    assert stored.guardian_consent_at is not None
-    shown = say(bot, user, command="privacy")[0].text
-    assert "监护人 王丽" in shown and "同意报名" in shown
-
-
 def test_restart_in_the_middle_of_a_form_continues(engine, tmp_path):
     first = make_assistant(engine, tmp_path)
     session = new_session(first)
@@ -258,10 +234,10 @@ def test_forget_also_removes_the_guardians_details(bot, tmp_path):
     session = new_session(bot)
     user = "tg:8"
     say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
-    for step in ({"text": "李小红"}, {"button": "lec:pick:role:1"}, {"button": "lec:pick:under14:0"},
-                 {"text": "李强"}, {"text": "13700001111"}, {"button": "lec:pick:guardian_ok:0"}, {"text": "1"},
-                 {"button": "lec:ok"}):
+    for step in ({"text": "李小红"}, {"button": "lec:pick:role:1"}, {"text": "12"},
+                 {"text": "李强"}, {"text": "13700001111"}, {"text": "1"}, {"button": "lec:ok"}):
         say(bot, user, **step)
+    assert bot.desk.lectures.my_registrations(user)[0].status == "held"
     say(bot, user, button="privacy:forget")
     with sqlite3.connect(tmp_path / "bookings.sqlite") as conn:
         row = conn.execute("select name, phone, guardian_name, guardian_phone from registrations").fetchone()

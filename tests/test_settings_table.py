@@ -3,7 +3,7 @@ import re
 
 from runtime.settings import REPO, SETTINGS, env_example, readme_table
 
-NAME = re.compile(r"""["']((?:TELEGRAM|WEB|KB|RATE|DATA|WECHAT|SMTP)_[A-Z_]+)["']""")
+NAME = re.compile(r"""["']((?:TELEGRAM|WEB|KB|RATE|DATA|WECHAT|SMTP|SIGNUP)_[A-Z_]+)["']""")
 
 
 def code_files():

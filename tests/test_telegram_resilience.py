@@ -28,6 +28,9 @@ class Scripted:
         self.queued, self.due, self.acknowledged, self.purged = outbox or [], reminders or [], [], 0
         self.delivered: list[str] = []
 
+    def offer_link(self, channel: str, template: str) -> None:
+        pass
+
     def handle(self, event: Event) -> list[Reply]:
         if self.fail_on and self.fail_on in event.text:
             raise RuntimeError("assistant exploded")

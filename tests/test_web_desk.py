@@ -126,14 +126,14 @@ async def test_the_staff_cookie_and_the_chat_cookie_do_not_mix(assistant, clock)
     client = await client_for(assistant)
     try:
         staff_token = (await sign_in(client)).cookies["pf_staff"].value
-        chat = await client.get("/api/start")
+        chat = await client.get("/")
         chat_token = chat.cookies["pf_session"].value
         # the staff token presented as the chat's session is not accepted: a fresh anonymous session is issued
         other = TestClient(TestServer(client.server.app))
         await other.start_server()
         try:
             other.session.cookie_jar.update_cookies({"pf_session": staff_token})
-            answer = await other.get("/api/start")
+            answer = await other.get("/")
             assert answer.cookies["pf_session"].value not in (staff_token, "")
             # the chat's session presented as the staff cookie opens nothing
             other.session.cookie_jar.clear()

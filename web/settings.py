@@ -4,10 +4,9 @@ What each variable means and its default: runtime.settings.SETTINGS (README "Con
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import re
 
 from runtime.settings import SettingsError, environment, flag_setting, integer_setting, web_public_url
 
@@ -20,6 +19,7 @@ class WebSettings:
     ip_rate_limit_per_minute: int = 120
     trust_proxy: bool = False
     cookie_secure: bool = False
+    session_idle_days: int = 30     # a browser session ends after this many days unused
     public_url: str = ""            # WEB_PUBLIC_URL, else the local address
     bot_username: str = ""          # for t.me share links of lecture sessions
     staff_idle_minutes: int = 30    # the web desk signs staff out after this long without a request
@@ -34,6 +34,7 @@ class WebSettings:
                    ip_rate_limit_per_minute=integer_setting(env, "WEB_IP_RATE_LIMIT_PER_MINUTE", 120, 0, 100_000),
                    trust_proxy=flag_setting(env, "WEB_TRUST_PROXY"),
                    cookie_secure=flag_setting(env, "WEB_COOKIE_SECURE"),
+                   session_idle_days=integer_setting(env, "WEB_SESSION_IDLE_DAYS", 30, 1, 3650),
                    public_url=web_public_url(env), bot_username=_bot_username(env),
                    staff_idle_minutes=integer_setting(env, "WEB_STAFF_IDLE_MINUTES", 30, 5, 24 * 60))
 
