@@ -28,12 +28,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     engine = Engine.open(KnowledgeSettings.from_env())
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
-    for question in questions:
-        answer = engine.answer(question)
-        if args.json:
-            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
-        else:
-            print(answer.answer + "\n", flush=True)
+    try:
+        for question in questions:
+            answer = engine.answer(question)
+            if args.json:
+                print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+            else:
+                print(answer.answer + "\n", flush=True)
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: nothing more to say
+        sys.stdout = None
     return 0
 
 
@@ -89,6 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     assistant = open_assistant(settings, admins=telegram.admin_keys)
+    assistant.ctx.mail = mail_configured()  # e-mails are queued here and sent by `python bot.py web`
     run(build_application(telegram, assistant), telegram)
     return 0
 
@@ -96,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the same assistant as a mobile web page (works in WeChat's built-in browser)."""
     from handlers.settings import admin_keys_from_env
+    from mail import MailSender, MailSettings
     from runtime.settings import SettingsError
     from web.app import WebSettings, run_web
     from wechat.settings import WeChatSettings
@@ -104,21 +109,27 @@ def cmd_web(args: argparse.Namespace) -> int:
         web_settings = WebSettings.from_env()
         admins = admin_keys_from_env()
         wechat = WeChatSettings.from_env()  # None unless WECHAT_TOKEN is set
+        mail = MailSettings.from_env()      # None unless SMTP_HOST is set
     except SettingsError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)  # access lines: method, path, status, duration only
     if not admins and os.environ.get("TELEGRAM_ADMIN_IDS", "").strip():
-        logger.warning("TELEGRAM_ADMIN_IDS is set but TELEGRAM_BOT_TOKEN is not: staff get no alerts of new "
-                       "bookings (see them with `python bot.py admin pending`)")
+        logger.warning("TELEGRAM_ADMIN_IDS is set but TELEGRAM_BOT_TOKEN is not: Telegram staff get no alerts of "
+                       "new bookings (staff see them on the desk, by e-mail, or with `python bot.py admin pending`)")
     assistant = open_assistant(KnowledgeSettings.from_env(), admins=admins)
+    assistant.ctx.mail = mail is not None
+    sender = MailSender(assistant, mail) if mail is not None else None
+    if sender is not None:
+        logger.info("e-mail through %s:%s (%s)", mail.host, mail.port, mail.tls)
     mount = None
     if wechat is not None:  # the WeChat Official Account answers at /wechat on the same server
         from wechat.channel import WeChatChannel
 
         mount = WeChatChannel(assistant, wechat).mount
         logger.info("WeChat account %s on /wechat (%s)", wechat.app_id, "安全模式" if wechat.safe_mode else "明文模式")
-    run_web(assistant, web_settings, mount)
+    run_web(assistant, web_settings, mount, background=(sender.run,) if sender else (),
+            mail_on=lambda: sender is not None, mail_problems=sender.problems if sender else lambda: [])
     return 0
 
 
@@ -166,8 +177,30 @@ def cmd_wechat(args: argparse.Namespace) -> int:
     return 0
 
 
+def signup_limits():
+    """SIGNUP_*: caps against seat hoarding (booking.limits)."""
+    from booking import SignupLimits
+    from runtime.settings import SettingsError
+
+    try:
+        return SignupLimits.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"配置错误：{exc}") from exc
+
+
+def mail_configured() -> bool:
+    """SMTP_HOST is set (and the mail settings are right): messages are also queued as e-mails."""
+    from mail import MailSettings
+    from runtime.settings import SettingsError
+
+    try:
+        return MailSettings.from_env() is not None
+    except SettingsError as exc:
+        raise SystemExit(f"配置错误：{exc}") from exc
+
+
 def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
-    """The Assistant over the data folder, with DATA_RETENTION_DAYS and QUESTION_RETENTION_DAYS."""
+    """The Assistant over the data folder, with DATA_RETENTION_DAYS, QUESTION_RETENTION_DAYS and SIGNUP_*."""
     from chat.assistant import Assistant
     from runtime.settings import SettingsError, question_retention_days, retention_days
 
@@ -175,7 +208,8 @@ def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
         days, question_days = retention_days(), question_retention_days()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
-    return Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days)
+    return Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
+                          limits=signup_limits())
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
@@ -184,6 +218,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
     settings = KnowledgeSettings.from_env()
     assistant = open_assistant(settings)
+    assistant.ctx.mail = mail_configured()  # decisions made here are mailed by the running web server
     try:
         return run_admin(assistant, args, settings.data_dir)
     finally:

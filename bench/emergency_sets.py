@@ -1,13 +1,35 @@
-"""Emergency precision on the blind sets in tests/data: python -m bench.emergency_sets [-v]."""
+"""Crisis-reply recall and false alarms on the emergency sets: python -m bench.emergency_sets [-v].
+
+tests/data holds the set the tests enforce; bench/data holds sets written blind to the rules by other people. The rules
+were tuned with tests/data and set b; set c (when present) is only measured: read its numbers, never its misses."""
 import sys
+from pathlib import Path
+
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
-e=Engine.open(KnowledgeSettings.from_env())
-now=[l.strip() for l in open('tests/data/emergency_now.txt') if l.strip()]
-legal=[l.strip() for l in open('tests/data/legal_not_emergency.txt') if l.strip()]
-miss=[q for q in now if not e.answer(q).emergency]
-fa=[q for q in legal if e.answer(q).emergency]
-print(f"now: {len(now)-len(miss)}/{len(now)} alarm; legal: {len(fa)}/{len(legal)} false alarms")
-if '-v' in sys.argv:
-    print("MISSED:"); [print("  ",q) for q in miss]
-    print("FALSE:"); [print("  ",q) for q in fa]
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = {"tests/data (tuned)": ("tests/data/emergency_now.txt", "tests/data/legal_not_emergency.txt"),
+        "bench/data set b (seen while tuning)": ("bench/data/emergency_now_b.txt", "bench/data/legal_not_emergency_b.txt"),
+        "bench/data set c (blind)": ("bench/data/emergency_now_c.txt", "bench/data/legal_not_emergency_c.txt")}
+
+
+def lines(path: str) -> list[str]:
+    return [line.strip() for line in (ROOT / path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def main(verbose: bool) -> None:
+    engine = Engine.open(KnowledgeSettings.from_env())
+    for name, (now_file, legal_file) in SETS.items():
+        now, legal = lines(now_file), lines(legal_file)
+        missed = [q for q in now if not engine.answer(q).emergency]
+        alarmed = [q for q in legal if engine.answer(q).emergency]
+        print(f"{name}: danger now {len(now) - len(missed)}/{len(now)} get crisis help; "
+              f"legal questions {len(alarmed)}/{len(legal)} alarmed")
+        if verbose and "blind" not in name:
+            print("  missed:", *missed, sep="\n    ")
+            print("  false alarms:", *alarmed, sep="\n    ")
+
+
+if __name__ == "__main__":
+    main("-v" in sys.argv)

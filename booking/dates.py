@@ -61,8 +61,8 @@ def check_window(day: date, today: date, shown: str | None = None) -> date:
     return day
 
 
-def read_dates(raw: str, today: date) -> list[tuple[date, str]]:
-    """Find every date in the text, in order, with the words it came from (no window check)."""
+def _scan(raw: str, today: date) -> tuple[list[tuple[date, str]], str, str]:
+    """(dates found in order with the words they came from, the text, the text with those words blanked)."""
     text = unicodedata.normalize("NFKC", raw or "").strip()
     found: list[tuple[int, date, str]] = []
     taken = [False] * len(text)
@@ -74,12 +74,54 @@ def read_dates(raw: str, today: date) -> list[tuple[date, str]]:
             day = build(match, today)
             shown = match.group(0) if pattern in (_FULL, _SHORT) else f"{match.group(0)}，即{label(day)}"
             found.append((match.start(), day, shown))
-    leftover = "".join(ch for ch, used in zip(text, taken) if not used)
+    blanked = "".join(" " if used else ch for ch, used in zip(text, taken))
+    return [(day, shown) for _, day, shown in sorted(found, key=lambda item: item[0])], text, blanked
+
+
+def read_dates(raw: str, today: date) -> list[tuple[date, str]]:
+    """Find every date in the text, in order, with the words it came from (no window check)."""
+    found, _, blanked = _scan(raw, today)
     if not found:
         raise ValidationError(f"请填写日期，{_EXAMPLE}。", "preferred_dates")
-    if not _SEPARATORS.match(leftover):
-        raise ValidationError(f"无法识别日期中的「{leftover.strip(' ,，、;；')}」，{_EXAMPLE}。", "preferred_dates")
-    return [(day, shown) for _, day, shown in sorted(found, key=lambda item: item[0])]
+    if not _SEPARATORS.match(blanked):
+        raise ValidationError(f"无法识别日期中的「{blanked.strip(' ,，、;；')}」，{_EXAMPLE}。", "preferred_dates")
+    return found
+
+
+def find_dates(raw: str, today: date) -> list[tuple[date, str]]:
+    """The dates in a sentence that also says other things (「12月23号下午吧，16和18号讲师都排满了」)."""
+    return _scan(raw, today)[0]
+
+
+_PERIOD = r"(上午|早上|早晨|中午|下午|傍晚|晚上)"
+_CLOCK = re.compile(_PERIOD + r"?\s*" + _NUM + r"\s*(?:[:：]\s*(\d{2})|点\s*(半|\d{1,2}\s*分?)?|时)")
+_TIMES_OF_DAY = {"上午": "上午", "早上": "上午", "早晨": "上午", "中午": "下午", "下午": "下午", "傍晚": "下午",
+                 "晚上": "下午", "全天": "全天", "一天": "全天"}
+
+
+def time_of_day_in(raw: str) -> str | None:
+    """上午/下午/全天 when the text names a part of the day (早上 counts as 上午, 中午 and 晚上 as 下午)."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    hits = [(text.find(word), value) for word, value in _TIMES_OF_DAY.items() if word in text]
+    return min(hits)[1] if hits else None
+
+
+def read_datetime(raw: str, today: date) -> tuple[date, int, int]:
+    """A date and a clock time as people write them: 「12月19日下午2点」「2026-12-20 14:00」「下周三上午9点半」."""
+    found, text, blanked = _scan(raw, today)
+    if len(found) != 1:
+        raise ValidationError("请写一个日期和时间，例如：12月19日下午2点 或 2026-12-19 14:00。", "datetime")
+    match = _CLOCK.search(blanked)
+    if match is None:
+        raise ValidationError("请写上几点，例如：12月19日下午2点 或 2026-12-19 14:00。", "datetime")
+    period, hour = match.group(1), _number(match.group(2))
+    minute_text = match.group(3) or match.group(4) or ""
+    minute = 30 if minute_text == "半" else int(re.sub(r"\D", "", minute_text) or 0)
+    if period in ("下午", "傍晚", "晚上") and hour < 12 or period == "中午" and hour < 11:
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValidationError(f"时间「{match.group(0).strip()}」不存在，例如：下午2点 或 14:00。", "datetime")
+    return found[0][0], hour, minute
 
 
 def parse_dates(raw: str, today: date, limit: int = MAX_PREFERRED) -> list[date]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from .accounts import StaffAccounts
 from .catalog import DEFAULT_CONTENT_DIR, Catalog
 from .lectures import Lectures
+from .limits import SignupLimits
 from .models import Registration
 from .privacy import Privacy, Purged
 from .schools import Schools
@@ -13,14 +15,16 @@ from .store import BookingStore
 
 
 class BookingDesk:
-    """Store, catalog and the three services, wired together over one SQLite file."""
+    """Store, catalog and the services (lectures, schools, privacy, staff accounts) over one SQLite file."""
 
-    def __init__(self, db_path: Path | str, content_dir: Path | str = DEFAULT_CONTENT_DIR):
+    def __init__(self, db_path: Path | str, content_dir: Path | str = DEFAULT_CONTENT_DIR,
+                 limits: SignupLimits | None = None):
         self.catalog = Catalog.load(content_dir)
         self.store = BookingStore(db_path)
-        self.lectures = Lectures(self.store, self.catalog)
+        self.lectures = Lectures(self.store, self.catalog, limits)
         self.schools = Schools(self.store, self.catalog)
         self.privacy = Privacy(self.store)
+        self.accounts = StaffAccounts(self.store)
 
     def forget_user(self, user_key: str, now: datetime) -> list[Registration]:
         """See Privacy.forget_user."""

@@ -56,8 +56,8 @@ def booking_ics(booking: SchoolBooking, program: Program | None = None, now: dat
     if booking.status not in (APPROVED, WITHDRAWN) or booking.scheduled_date is None:
         raise BookingError(f"预约 {booking.ref} 尚未确认日期，暂时无法生成日历文件。")
     request = booking.request
-    start = datetime.combine(booking.scheduled_date, SLOT_STARTS.get(request.time_of_day, time(9)), SHANGHAI)
-    length = FULL_DAY if request.time_of_day == "全天" else timedelta(minutes=program.duration_minutes if program else 45)
+    start = datetime.combine(booking.scheduled_date, SLOT_STARTS.get(booking.time_text, time(9)), SHANGHAI)
+    length = FULL_DAY if booking.time_text == "全天" else timedelta(minutes=program.duration_minutes if program else 45)
     title = program.title if program else request.program_id
     description = "\n".join([
         f"预约编号：{booking.ref}", f"学校：{request.school}", f"年级：{request.grades}（约{request.head_count}人）",

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from knowledge.model import Program
 
+from . import consent
 from .catalog import Catalog
 from .clock import aware, human, now_or, to_db
-from .errors import BookingError, NotFound
-from .models import CANCELLED, CLOSED, CONFIRMED, OPEN, WAITLISTED, Registration, Session
+from .errors import BookingError, NotFound, ValidationError
+from .limits import SignupLimits
+from .models import ACTIVE, CANCELLED, CLOSED, CONFIRMED, HELD, OPEN, WAITLISTED, Registration, Session
 from .phones import normalize_phone
 from .store import BookingStore, Tx
 from .validation import attendee_count, check_role, clean, person_name
@@ -22,12 +25,22 @@ REMINDER_LEAD = timedelta(hours=24)
 REF_PREFIX = "JZ"
 
 
+@dataclass(frozen=True)
+class ConsentOutcome:
+    """What a guardian's answer (or the expiry sweep) changed: the sign-ups concerned and those promoted from the
+    waitlist into freed seats, so each can be told."""
+
+    registrations: list[Registration]
+    promoted: list[Registration]
+
+
 class Lectures:
     """Sign-ups for public lecture sessions; every write is one BEGIN IMMEDIATE transaction."""
 
-    def __init__(self, store: BookingStore, catalog: Catalog | None = None):
+    def __init__(self, store: BookingStore, catalog: Catalog | None = None, limits: SignupLimits | None = None):
         self.store = store
         self.catalog = catalog or Catalog.default()
+        self.limits = limits or SignupLimits()
 
     def create_session(self, program_id: str, title: str, starts_at: datetime, ends_at: datetime, venue: str,
                        street: str, audience: str | list[str], capacity: int, deadline: datetime,
@@ -88,18 +101,27 @@ class Lectures:
             return tx.upcoming_sessions(to_db(now))
 
     def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role: str, attendees: int,
-                now: datetime, guardian: tuple[str, str] | None = None) -> Registration:
+                now: datetime, guardian: tuple[str, str] | None = None, age: int | None = None) -> Registration:
         """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code.
 
-        `guardian` is (name, phone) of the guardian who consented, for a student under 14."""
+        A student under 14 (`age`; a student of unknown age counts as one) needs `guardian` = (name, phone) and a
+        guardian's consent: the seat is only held (or the waitlist place kept) for CONSENT_HOURS, and the returned
+        registration carries the one-time `consent_code` the child gives the guardian (see confirm_consent).
+        The limits (people per sign-up, sign-ups per phone and per name in one session) are checked here."""
         name, phone = person_name(name), normalize_phone(phone)
-        guardian_values = {}
-        if guardian:
-            guardian_values = {"guardian_name": person_name(guardian[0], "guardian_name"),
-                               "guardian_phone": normalize_phone(guardian[1], "guardian_phone"),
-                               "guardian_consent_at": to_db(now)}
         role, attendees = check_role(role), attendee_count(attendees)
+        if attendees > self.limits.max_attendees:
+            raise ValidationError(f"每次报名最多 {self.limits.max_attendees} 人。人数更多请联系主办方。", "attendees")
+        needs_consent = consent.needs_consent(role, age)
+        guardian_values: dict = {}
+        if needs_consent:
+            if not guardian:
+                raise ValidationError("未满14周岁的学生报名，需要填写监护人的姓名和电话，并由监护人确认同意。",
+                                      "guardian_name")
+            guardian_values = {"guardian_name": person_name(guardian[0], "guardian_name"),
+                               "guardian_phone": normalize_phone(guardian[1], "guardian_phone")}
         now = aware(now)
+        code = consent.new_code() if needs_consent else ""
         with self.store.write() as tx:
             session = _session_or_raise(tx, session_id)
             _check_open(session, now)
@@ -107,17 +129,92 @@ class Lectures:
             if existing is not None:
                 raise BookingError(f"您已报名本场讲座（报名编号 {existing.ref}，{existing.status_label}），无需重复报名。"
                                    "如需更改人数，请先取消原报名再重新报名。")
-            fits = tx.confirmed_seats(session.id) + attendees <= session.capacity
+            if tx.count_active(session.id, phone=phone) >= self.limits.per_phone:
+                raise BookingError("这个电话号码在本场讲座已有报名，不能再用它报名。如有疑问请联系主办方。")
+            if tx.count_active(session.id, name=name) >= self.limits.per_name:
+                raise BookingError(f"「{name}」已报名本场讲座，无需重复报名。如有疑问请联系主办方。")
+            fits = tx.seats_taken(session.id) + attendees <= session.capacity
+            status = (HELD if needs_consent else CONFIRMED) if fits else WAITLISTED
             values = {
                 "ref": tx.next_ref(REF_PREFIX, now.year), "session_id": session.id, "user_key": user_key,
                 "name": name, "phone": phone, "role": role, "attendees": attendees,
-                "status": CONFIRMED if fits else WAITLISTED, "created_at": to_db(now), **guardian_values,
+                "status": status, "created_at": to_db(now), **guardian_values,
             }
+            if needs_consent:
+                expires = min(now + timedelta(hours=consent.CONSENT_HOURS), session.starts_at)
+                values.update(consent=consent.PENDING, consent_code=consent.code_digest(code),
+                              consent_expires_at=to_db(expires))
             try:
                 reg_id = tx.insert_registration(values)
             except sqlite3.IntegrityError:  # the partial unique index; the check above should win first
                 raise BookingError("您已报名本场讲座，无需重复报名。") from None
-            return tx.registration(reg_id)
+            return replace(tx.registration(reg_id), consent_code=code)
+
+    # ---- guardian consent -----------------------------------------------------------------------------
+    def consent_request(self, code: str, now: datetime) -> Registration:
+        """The sign-up a guardian's code stands for, while it awaits consent; NotFound otherwise."""
+        with self.store.read() as tx:
+            return _awaiting(tx, code, aware(now))
+
+    def confirm_consent(self, code: str, guardian_key: str, agree: bool, now: datetime) -> ConsentOutcome:
+        """A guardian's answer, from their own account (`guardian_key`, never the child's). Consent turns a held
+        seat into a confirmed one (a waitlisted sign-up keeps its place and may now be promoted); a refusal
+        cancels the sign-up, blanks its details and frees the seat. The code works once."""
+        now = aware(now)
+        stamp = to_db(now)
+        with self.store.write() as tx:
+            reg = _awaiting(tx, code, now)
+            if guardian_key == reg.user_key:
+                raise BookingError("需要监护人用自己的手机或账号确认：报名的这个账号不能替监护人确认。")
+            if agree:
+                values = {"consent": consent.GIVEN, "consent_code": None, "guardian_consent_at": stamp,
+                          "guardian_user_key": guardian_key}
+                if reg.status == HELD:
+                    values["status"] = CONFIRMED
+                tx.update_registration(reg.id, values)
+                promoted = promote_waitlist(tx, reg.session_id, now) if reg.status == WAITLISTED else []
+            else:
+                _release(tx, reg, consent.REFUSED, stamp)
+                promoted = promote_waitlist(tx, reg.session_id, now) if reg.status == HELD else []
+            tx.audit(stamp, "guardian", "consent_given" if agree else "consent_refused", reg.ref)
+            return ConsentOutcome([tx.registration(reg.id)], promoted)
+
+    def renew_consent_code(self, ref: str, user_key: str, now: datetime) -> Registration:
+        """A new code for the child's own sign-up still awaiting consent (the old one stops working); the hold's
+        expiry stays as it was."""
+        now = aware(now)
+        code = consent.new_code()
+        with self.store.write() as tx:
+            reg = _find_registration(tx, ref)
+            if reg is None or reg.user_key != user_key or not reg.awaiting_consent:
+                raise NotFound("这条报名不需要或已不再等待监护人确认。发送 /my 查看报名状态。")
+            if reg.consent_expires_at and reg.consent_expires_at <= now:
+                raise BookingError("等待监护人确认的时间已过，这条报名会被取消。请重新报名。")
+            tx.update_registration(reg.id, {"consent_code": consent.code_digest(code)})
+            return replace(tx.registration(reg.id), consent_code=code)
+
+    def expire_consents(self, now: datetime) -> ConsentOutcome:
+        """Cancel sign-ups whose guardian did not answer in time, blank their details and free their seats."""
+        now = aware(now)
+        stamp = to_db(now)
+        with self.store.read() as tx:  # the common case: nothing has expired, no write lock taken
+            if not tx.expired_consents(stamp):
+                return ConsentOutcome([], [])
+        with self.store.write() as tx:
+            expired = tx.expired_consents(stamp)
+            for reg in expired:
+                _release(tx, reg, consent.EXPIRED, stamp)
+            promoted: list[Registration] = []
+            for session_id in dict.fromkeys(reg.session_id for reg in expired if reg.status == HELD):
+                promoted += promote_waitlist(tx, session_id, now)
+            if expired:
+                tx.audit(stamp, "system", "consent_expired", "-", {"refs": [reg.ref for reg in expired]})
+            return ConsentOutcome([tx.registration(reg.id) for reg in expired], promoted)
+
+    def consented_by(self, guardian_key: str) -> list[Registration]:
+        """Sign-ups a guardian consented to from this account."""
+        with self.store.read() as tx:
+            return tx.consented_by(guardian_key)
 
     def cancel_registration(self, ref_or_id: str | int, user_key: str,
                             now: datetime) -> tuple[Registration, list[Registration]]:
@@ -145,7 +242,12 @@ class Lectures:
         """Active sign-ups of a session: confirmed first, then the waitlist in order."""
         with self.store.read() as tx:
             _session_or_raise(tx, session_id)
-            return tx.registrations_of_session(session_id, (CONFIRMED, WAITLISTED))
+            return tx.registrations_of_session(session_id, ACTIVE)
+
+    def totals_by(self, column: str) -> list[dict]:
+        """Sessions, confirmed attendees and waitlisted sign-ups per "program_id" or "street"."""
+        with self.store.read() as tx:
+            return tx.signup_totals(column)
 
     def close_session(self, session_id: int, by: str, now: datetime | None = None) -> Session:
         """Stop taking sign-ups (existing ones and waitlist promotion stay in force)."""
@@ -166,7 +268,7 @@ class Lectures:
             session = _session_or_raise(tx, session_id)
             if session.status == CANCELLED:
                 raise BookingError("本场讲座已取消，无需重复操作。")
-            affected = tx.registrations_of_session(session.id, (CONFIRMED, WAITLISTED))
+            affected = tx.registrations_of_session(session.id, ACTIVE)
             for reg in affected:
                 tx.update_registration(reg.id, {"status": CANCELLED, "cancelled_at": to_db(now),
                                                 "cancel_reason": "session_cancelled"})
@@ -190,20 +292,38 @@ class Lectures:
 
 
 def promote_waitlist(tx: Tx, session_id: int, now: datetime) -> list[Registration]:
-    """Move waitlisted sign-ups into free seats in sign-up order, skipping parties too big to fit."""
+    """Move waitlisted sign-ups into free seats in sign-up order, skipping parties too big to fit and children whose
+    guardian has not consented yet (they keep their place and are considered again once consent is given)."""
     session = tx.session(session_id)
     if session is None or session.status == CANCELLED or now >= session.starts_at:
         return []
-    free = session.capacity - tx.confirmed_seats(session_id)
+    free = session.capacity - tx.seats_taken(session_id)
     promoted = []
     for reg in tx.registrations_of_session(session_id, (WAITLISTED,)):
         if free <= 0:
             break
-        if reg.attendees <= free:
+        if reg.attendees <= free and not reg.awaiting_consent:
             tx.update_registration(reg.id, {"status": CONFIRMED, "promoted_at": to_db(now)})
             free -= reg.attendees
             promoted.append(reg.id)
     return [tx.registration(reg_id) for reg_id in promoted]
+
+
+def _awaiting(tx: Tx, code: str, now: datetime) -> Registration:
+    """The sign-up awaiting consent under this code, not yet expired; NotFound otherwise."""
+    normal = consent.normalize_code(code)
+    reg = tx.awaiting_consent(consent.code_digest(normal)) if normal else None
+    if reg is None or (reg.consent_expires_at is not None and reg.consent_expires_at <= now):
+        raise NotFound("确认码无效或已过期（确认码只能用一次，48 小时内有效）。请让孩子发送 /my 查看报名状态，"
+                       "需要时重新获取确认码。")
+    return reg
+
+
+def _release(tx: Tx, reg: Registration, outcome: str, stamp: str) -> None:
+    """Cancel a sign-up that has no consent and blank what was typed for it: without consent nothing is kept."""
+    tx.update_registration(reg.id, {"status": CANCELLED, "cancelled_at": stamp, "cancel_reason": f"consent_{outcome}",
+                                    "consent": outcome, "consent_code": None, "name": "", "phone": "",
+                                    "guardian_name": "", "guardian_phone": ""})
 
 
 def _session_or_raise(tx: Tx, session_id: int) -> Session:

@@ -12,12 +12,19 @@ ROLES = ("家长", "学生", "教师", "其他")
 TIMES_OF_DAY = ("上午", "下午", "全天")
 
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
-REGISTRATION_LABELS = {CONFIRMED: "已确认", WAITLISTED: "候补中", CANCELLED: "已取消"}
+HELD = "held"  # a seat held for a child under 14 until a guardian consents (booking.consent)
+ACTIVE = (CONFIRMED, HELD, WAITLISTED)
+REGISTRATION_LABELS = {CONFIRMED: "已确认", HELD: "待监护人确认（座位保留中）", WAITLISTED: "候补中", CANCELLED: "已取消"}
 OPEN, CLOSED = "open", "closed"
 SESSION_LABELS = {OPEN: "报名中", CLOSED: "已停止报名", CANCELLED: "已取消"}
 
 PENDING, APPROVED, PROPOSED, DECLINED, WITHDRAWN = "待审核", "已确认", "已改期待确认", "已婉拒", "已取消"
 ACTIONS = ("approve", "propose", "decline")
+OPEN_STATUSES = (PENDING, PROPOSED)  # a decision or an answer is still awaited
+# a school's answer staff have not yet looked at (school_bookings.attention)
+ACCEPTED, COUNTERED, REJECTED, WITHDREW = "accepted", "countered", "rejected", "withdrawn"
+ATTENTION_LABELS = {ACCEPTED: "学校已接受建议日期", COUNTERED: "学校另提了日期", REJECTED: "学校未接受建议日期",
+                    WITHDREW: "学校撤回了预约"}
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,21 @@ class Registration:
     guardian_name: str = ""
     guardian_phone: str = ""
     guardian_consent_at: datetime | None = None
+    consent: str = ""                       # "" (not needed), pending, given, refused, expired
+    consent_expires_at: datetime | None = None
+    guardian_user_key: str = ""             # the account the guardian confirmed from
+    cancel_reason: str = ""
     session: Session | None = field(default=None, compare=False)
+    consent_code: str = field(default="", compare=False)  # only on the object sign_up/renew returns; never stored
+
+    @property
+    def awaiting_consent(self) -> bool:
+        return self.consent == "pending" and self.status != CANCELLED
 
     @property
     def status_label(self) -> str:
+        if self.status == WAITLISTED and self.awaiting_consent:
+            return "候补中（待监护人确认）"
         return REGISTRATION_LABELS.get(self.status, self.status)
 
     @classmethod
@@ -94,6 +112,8 @@ class Registration:
             cancelled_at=from_db(row["cancelled_at"]), promoted_at=from_db(row["promoted_at"]),
             reminded_at=from_db(row["reminded_at"]), guardian_name=row.get("guardian_name") or "",
             guardian_phone=row.get("guardian_phone") or "", guardian_consent_at=from_db(row.get("guardian_consent_at")),
+            consent=row.get("consent") or "", consent_expires_at=from_db(row.get("consent_expires_at")),
+            guardian_user_key=row.get("guardian_user_key") or "", cancel_reason=row.get("cancel_reason") or "",
             session=session,
         )
 
@@ -115,6 +135,7 @@ class BookingRequest:
     preferred_dates: tuple[date, ...] = ()
     time_of_day: str = "上午"
     notes: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +154,18 @@ class SchoolBooking:
     scheduled_date: date | None = None
     reason: str | None = None
     reminded_at: datetime | None = None
+    scheduled_time: str | None = None   # 上午/下午/全天 or a clock time, when staff set one with the date
+    attention: str | None = None        # a school's answer staff have not yet seen (ATTENTION_LABELS)
+    school_note: str = ""               # what the school wrote with its counter-proposal or withdrawal
+
+    @property
+    def time_text(self) -> str:
+        """The time of day the class is set for: staff's, else the school's wish."""
+        return self.scheduled_time or self.request.time_of_day
+
+    @property
+    def attention_label(self) -> str:
+        return ATTENTION_LABELS.get(self.attention or "", "")
 
     @property
     def decision_text(self) -> str:
@@ -151,7 +184,7 @@ class SchoolBooking:
             grades=row["grades"], head_count=row["head_count"], program_id=row["program_id"],
             topics=tuple(json.loads(row["topics"])),
             preferred_dates=tuple(date.fromisoformat(d) for d in json.loads(row["preferred_dates"])),
-            time_of_day=row["time_of_day"], notes=row["notes"],
+            time_of_day=row["time_of_day"], notes=row["notes"], email=row.get("email") or "",
         )
         return cls(
             id=row["id"], ref=row["ref"], user_key=row["user_key"], request=request, status=row["status"],
@@ -159,7 +192,36 @@ class SchoolBooking:
             decided_at=from_db(row["decided_at"]), decision=row["decision"],
             scheduled_date=date.fromisoformat(row["scheduled_date"]) if row["scheduled_date"] else None,
             reason=row["reason"], reminded_at=from_db(row["reminded_at"]),
+            scheduled_time=row.get("scheduled_time"), attention=row.get("attention"),
+            school_note=row.get("school_note") or "",
         )
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """An office staff member who signs in to the web desk."""
+
+    id: int
+    name: str
+    email: str
+    created_at: datetime
+    created_by: str
+    has_password: bool
+    failed: int = 0
+    locked_until: datetime | None = None
+    last_sign_in: datetime | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit table names this person's actions."""
+        return f"staff:{self.name}"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "StaffAccount":
+        return cls(id=row["id"], name=row["name"], email=row["email"], created_at=from_db(row["created_at"]),
+                   created_by=row["created_by"], has_password=bool(row["password_hash"]),
+                   failed=row["failed"], locked_until=from_db(row["locked_until"]),
+                   last_sign_in=from_db(row["last_sign_in"]))
 
 
 @dataclass(frozen=True)

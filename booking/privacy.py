@@ -39,8 +39,8 @@ class Privacy:
             promoted: list[Registration] = []
             for session_id in dict.fromkeys(reg.session_id for reg in future):
                 promoted += promote_waitlist(tx, session_id, now)
-            withdrawn = []
-            for booking in tx.school_bookings(user_key=user_key):
+            withdrawn, mine = [], tx.school_bookings(user_key=user_key)
+            for booking in mine:
                 upcoming = booking.status in (PENDING, PROPOSED) or (
                     booking.status == APPROVED and booking.scheduled_date and booking.scheduled_date >= today(now))
                 if upcoming:
@@ -48,6 +48,8 @@ class Privacy:
                                                            "updated_at": stamp})
                     withdrawn.append(booking.ref)
             blanked = tx.forget_registrations(user_key, stamp) + tx.forget_school_bookings(user_key, stamp)
+            tx.scrub_audit_notes([booking.ref for booking in mine])  # notes the school and staff wrote
+            tx.forget_guardian(user_key)  # the consents this person gave as a guardian no longer name their account
             tx.audit(stamp, "user", "forget_user", "-",
                      {"cancelled": len(future), "promoted": len(promoted), "withdrawn": withdrawn,
                       "blanked": blanked})
@@ -62,8 +64,10 @@ class Privacy:
         cutoff = now - timedelta(days=days)
         stamp = to_db(now)
         with self.store.write() as tx:
+            refs = tx.school_refs_to_purge(cutoff.date().isoformat())
             purged = Purged(tx.purge_registrations(to_db(cutoff), stamp),
                             tx.purge_school_bookings(cutoff.date().isoformat(), stamp))
+            tx.scrub_audit_notes(refs)
             if purged.registrations or purged.school_bookings:
                 tx.audit(stamp, "system", "purge_past", "-",
                          {"days": days, "registrations": purged.registrations,

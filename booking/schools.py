@@ -8,10 +8,11 @@ from typing import Any
 
 from .catalog import Catalog
 from .clock import aware, human, human_date, now_or, to_db, today
-from .dates import read_dates
+from .dates import find_dates, read_dates
 from .errors import AlreadyDecided, BookingError, NotFound, ValidationError
-from .models import (ACTIONS, APPROVED, DECLINED, PENDING, PROPOSED, WITHDRAWN, BookingRequest,
-                     SchoolBooking)
+from .dates import check_window, time_of_day_in
+from .models import (ACCEPTED, ACTIONS, APPROVED, COUNTERED, DECLINED, PENDING, PROPOSED, REJECTED, WITHDRAWN,
+                     WITHDREW, AuditEntry, BookingRequest, SchoolBooking)
 from .store import BookingStore, Tx
 from .validation import clean, validate_field, validate_request
 
@@ -52,15 +53,17 @@ class Schools:
                 "head_count": request.head_count, "program_id": request.program_id,
                 "topics": json.dumps(list(request.topics), ensure_ascii=False),
                 "preferred_dates": json.dumps([d.isoformat() for d in request.preferred_dates]),
-                "time_of_day": request.time_of_day, "notes": request.notes, "status": PENDING,
+                "time_of_day": request.time_of_day, "notes": request.notes, "email": request.email,
+                "status": PENDING,
                 "last_date": max(request.preferred_dates).isoformat(),
                 "created_at": to_db(now), "updated_at": to_db(now),
             })
             return tx.school_booking(ref)
 
     def decide(self, ref: str, action: str, staff_id: str, now: datetime, date: Date | str | None = None,
-               reason: str | None = None) -> SchoolBooking:
-        """Approve, propose another date, or decline a pending booking, exactly once."""
+               reason: str | None = None, time: str | None = None) -> SchoolBooking:
+        """Approve (on the first open preferred date, or the one given), propose another date (and time of day)
+        with a note, or decline with a reason, exactly once for each time the booking waits for the office."""
         now = aware(now)
         if action not in ACTIONS:
             raise BookingError("操作只能是：approve（确认）、propose（建议改期）或 decline（婉拒）。")
@@ -81,10 +84,12 @@ class Schools:
                 day = _staff_date(date, now) if date is not None else _first_open_date(booking, now)
                 values.update(status=APPROVED if action == "approve" else PROPOSED, scheduled_date=day.isoformat(),
                               last_date=max(day, *booking.request.preferred_dates).isoformat(),
-                              reason=clean(reason) or None)
+                              reason=clean(reason)[:200] or None, scheduled_time=clean(time) or None)
+            values["attention"] = None  # deciding is looking at whatever the school said
             tx.update_school_booking(booking.ref, values)
             tx.audit(to_db(now), str(staff_id), f"decide:{action}", booking.ref,
-                     {"status": values["status"], "date": values.get("scheduled_date")})
+                     {"status": values["status"], "date": values.get("scheduled_date"),
+                      "time": values.get("scheduled_time"), "note": values.get("reason")})
             decided = tx.school_booking(booking.ref)
         logger.info("booking %s: %s by %s", decided.ref, action, staff_id)
         return decided
@@ -97,6 +102,28 @@ class Schools:
         """The school turns the proposed date down; the booking is closed as 已取消 (they may book again)."""
         return self._school_reply(ref, user_key, now, accept=False, reason=reason or "学校未接受建议的日期")
 
+    def counter_propose(self, ref: str, user_key: str, now: datetime, text: str) -> SchoolBooking:
+        """The school answers a proposed date with date(s) of its own (and a note): the booking waits for the
+        office again (待审核) with those dates as its preferred ones."""
+        now = aware(now)
+        found = find_dates(text or "", today(now))
+        if not found:
+            raise ValidationError("请写上您希望的日期，例如：12月23日下午，或 12月23日、12月25日。", "preferred_dates")
+        days = list(dict.fromkeys(check_window(day, today(now), shown) for day, shown in found))[:3]
+        with self.store.write() as tx:
+            booking = _own_booking(tx, ref, user_key)
+            if booking.status != PROPOSED:
+                raise BookingError(f"预约 {booking.ref} 当前状态为「{booking.status}」，没有待您答复的改期建议。")
+            values = {"status": PENDING, "preferred_dates": json.dumps([d.isoformat() for d in days]),
+                      "last_date": max(days).isoformat(), "attention": COUNTERED,
+                      "school_note": clean(text)[:200], "updated_at": to_db(now)}
+            if (time := time_of_day_in(text)) is not None:
+                values["time_of_day"] = time
+            tx.update_school_booking(booking.ref, values)
+            tx.audit(to_db(now), "school", "counter_propose", booking.ref,
+                     {"dates": [d.isoformat() for d in days], "note": values["school_note"]})
+            return tx.school_booking(booking.ref)
+
     def withdraw(self, ref: str, user_key: str, now: datetime, reason: str | None = None) -> SchoolBooking:
         """The school cancels its own booking before the date."""
         now = aware(now)
@@ -107,14 +134,40 @@ class Schools:
             if booking.scheduled_date and booking.scheduled_date < today(now):
                 raise BookingError(f"预约 {booking.ref} 的日期已过，无法取消。")
             tx.update_school_booking(booking.ref, {"status": WITHDRAWN, "reason": clean(reason) or "学校取消",
-                                                   "updated_at": to_db(now)})
+                                                   "attention": WITHDREW, "updated_at": to_db(now)})
             tx.audit(to_db(now), "school", "withdraw", booking.ref, {"from": booking.status})
+            return tx.school_booking(booking.ref)
+
+    def acknowledge(self, ref: str, staff_id: str, now: datetime) -> SchoolBooking:
+        """Staff have seen the school's answer (accepted, withdrawn …); it leaves the to-do list."""
+        now = aware(now)
+        with self.store.write() as tx:
+            booking = _booking_or_raise(tx, ref)
+            if booking.attention is None:
+                return booking
+            tx.update_school_booking(booking.ref, {"attention": None, "updated_at": to_db(now)})
+            tx.audit(to_db(now), str(staff_id), "acknowledge", booking.ref, {"seen": booking.attention})
             return tx.school_booking(booking.ref)
 
     def pending(self) -> list[SchoolBooking]:
         """Bookings waiting for staff review, oldest first."""
         with self.store.read() as tx:
             return tx.school_bookings(status=PENDING)
+
+    def open_for_staff(self) -> list[SchoolBooking]:
+        """Every booking the office has to act on or look at: 待审核 (new, or the school proposed other dates),
+        已改期待确认 (waiting for the school), and schools' answers and withdrawals not yet seen."""
+        with self.store.read() as tx:
+            return tx.open_school_bookings()
+
+    def by_month(self) -> list[dict]:
+        """Bookings per month they came in and status: rows {month, status, n}."""
+        with self.store.read() as tx:
+            return tx.bookings_by_month()
+
+    def history(self, ref: str) -> list[AuditEntry]:
+        """Who did what to this booking and when, oldest first."""
+        return list(reversed(self.store.audit_log(limit=200, target=_normal_ref(ref))))
 
     def get(self, ref: str) -> SchoolBooking:
         """One booking by reference (PD-2026-0042), or NotFound."""
@@ -149,11 +202,19 @@ class Schools:
             booking = _own_booking(tx, ref, user_key)
             if booking.status != PROPOSED:
                 raise BookingError(f"预约 {booking.ref} 当前状态为「{booking.status}」，没有待确认的改期。")
-            values = {"status": APPROVED, "updated_at": to_db(now)} if accept else \
-                {"status": WITHDRAWN, "reason": reason, "updated_at": to_db(now)}
+            values = {"status": APPROVED, "attention": ACCEPTED, "updated_at": to_db(now)} if accept else \
+                {"status": WITHDRAWN, "reason": reason, "attention": REJECTED, "updated_at": to_db(now)}
             tx.update_school_booking(booking.ref, values)
             tx.audit(to_db(now), "school", "accept_proposal" if accept else "reject_proposal", booking.ref)
             return tx.school_booking(booking.ref)
+
+
+def read_dates_or_none(text: str, day: Date) -> list | None:
+    """The dates when the text is nothing but dates, else None (then the first date is meant, the rest is a note)."""
+    try:
+        return read_dates(text, day)
+    except ValidationError:
+        return None
 
 
 def _normal_ref(ref: str) -> str:
@@ -194,8 +255,10 @@ def _staff_date(value: Date | str, now: datetime) -> Date:
     if isinstance(value, datetime):
         value = aware(value).date()
     if not isinstance(value, Date):
-        found = read_dates(str(value), today(now))
-        if len(found) != 1:
+        found = find_dates(str(value), today(now))
+        if not found:
+            raise ValidationError("请写上建议的日期，例如：12月23日下午，讲师那天有空。", "date")
+        if len({day for day, _ in found}) > 1 and read_dates_or_none(str(value), today(now)):
             raise ValidationError("请只填写一个日期，例如：2026-12-18。", "date")
         value = found[0][0]
     if value < today(now):

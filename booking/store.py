@@ -7,8 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from runtime.database import Database, Migration
-from runtime.keys import rekey_web_users
+from runtime.database import Database, Migration, add_column, retire_web_session_ids
 
 from .models import AuditEntry, Registration, SchoolBooking, Session
 
@@ -63,15 +62,63 @@ MIGRATIONS: list[Migration] = [
         "ALTER TABLE registrations ADD COLUMN guardian_phone TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE registrations ADD COLUMN guardian_consent_at TEXT",
     ]),
-    ("0003_hash_web_session_ids", [  # web users are a keyed hash of their session id, never the id itself
-        lambda conn: rekey_web_users(conn, [("registrations", "user_key"), ("school_bookings", "user_key")]),
+    ("0003_office_desk", [  # the web desk: staff accounts and sessions, the school's answers, e-mail
+        add_column("school_bookings", "email", "TEXT NOT NULL DEFAULT ''"),
+        add_column("school_bookings", "scheduled_time", "TEXT"),
+        add_column("school_bookings", "attention", "TEXT"),
+        add_column("school_bookings", "school_note", "TEXT NOT NULL DEFAULT ''"),
+        """CREATE TABLE IF NOT EXISTS staff (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, email TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL DEFAULT '', setup_hash TEXT, setup_expires TEXT,
+            failed INTEGER NOT NULL DEFAULT 0, locked_until TEXT, last_sign_in TEXT,
+            created_at TEXT NOT NULL, created_by TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS staff_sessions (
+            token_hash TEXT PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+            csrf TEXT NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL)""",
+    ]),
+    ("0004_guardian_hold", [  # a seat held until a guardian consents from their own account (booking.consent)
+        """CREATE TABLE registrations_new (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            user_key TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL, role TEXT NOT NULL,
+            attendees INTEGER NOT NULL CHECK (attendees BETWEEN 1 AND 10),
+            status TEXT NOT NULL CHECK (status IN ('confirmed', 'held', 'waitlisted', 'cancelled')),
+            created_at TEXT NOT NULL, cancelled_at TEXT, cancel_reason TEXT,
+            promoted_at TEXT, reminded_at TEXT, purged_at TEXT,
+            guardian_name TEXT NOT NULL DEFAULT '', guardian_phone TEXT NOT NULL DEFAULT '',
+            guardian_consent_at TEXT,
+            consent TEXT NOT NULL DEFAULT '' CHECK (consent IN ('', 'pending', 'given', 'refused', 'expired')),
+            consent_code TEXT, consent_expires_at TEXT, guardian_user_key TEXT NOT NULL DEFAULT '')""",
+        """INSERT INTO registrations_new (id, ref, session_id, user_key, name, phone, role, attendees, status,
+              created_at, cancelled_at, cancel_reason, promoted_at, reminded_at, purged_at, guardian_name,
+              guardian_phone, guardian_consent_at, consent)
+           SELECT id, ref, session_id, user_key, name, phone, role, attendees, status, created_at, cancelled_at,
+              cancel_reason, promoted_at, reminded_at, purged_at, guardian_name, guardian_phone, guardian_consent_at,
+              CASE WHEN guardian_consent_at IS NOT NULL THEN 'given' ELSE '' END
+           FROM registrations""",
+        "DROP TABLE registrations",
+        "ALTER TABLE registrations_new RENAME TO registrations",
+        """CREATE UNIQUE INDEX registrations_one_active ON registrations (session_id, user_key)
+            WHERE status != 'cancelled'""",
+        "CREATE INDEX registrations_by_session ON registrations (session_id, status, id)",
+        "CREATE INDEX registrations_by_user ON registrations (user_key)",
+        "CREATE UNIQUE INDEX registrations_by_consent_code ON registrations (consent_code)",
+        "CREATE INDEX registrations_awaiting_consent ON registrations (consent, consent_expires_at)",
+        "CREATE INDEX registrations_by_guardian ON registrations (guardian_user_key)",
+    ]),
+    ("0005_retire_web_session_ids", [  # no browser's session id stays in the file as a user key
+        retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
+                                ("school_bookings", "user_key")]),
     ]),
 ]
+
+SEATED = "('confirmed', 'held')"  # statuses that take seats
 
 _SESSION_SELECT = """
     SELECT s.*,
       COALESCE((SELECT SUM(attendees) FROM registrations r
-                WHERE r.session_id = s.id AND r.status = 'confirmed'), 0) AS seats_taken,
+                WHERE r.session_id = s.id AND r.status IN ('confirmed', 'held')), 0) AS seats_taken,
       (SELECT COUNT(*) FROM registrations r
        WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted
     FROM sessions s"""
@@ -110,6 +157,13 @@ class BookingStore:
     def applied_migrations(self) -> list[str]:
         """Names of the migrations recorded in _migrations, oldest first."""
         return self.db.applied_migrations()
+
+    def audit_note(self, actor: str, action: str, target: str, detail: dict, now) -> None:
+        """Record a staff action that changes nothing here (e.g. questions marked handled in the chat state)."""
+        from .clock import to_db
+
+        with self.write() as tx:
+            tx.audit(to_db(now), actor, action, target, detail)
 
     def audit_log(self, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
         """Latest staff actions, newest first, optionally for one target (e.g. PD-2026-0001)."""
@@ -176,9 +230,10 @@ class Tx:
     def set_session_status(self, session_id: int, status: str) -> None:
         self._update("sessions", "id", session_id, {"status": status})
 
-    def confirmed_seats(self, session_id: int) -> int:
-        row = self._one("""SELECT COALESCE(SUM(attendees), 0) AS n FROM registrations
-                           WHERE session_id = ? AND status = 'confirmed'""", [session_id])
+    def seats_taken(self, session_id: int) -> int:
+        """Seats of confirmed sign-ups and of sign-ups held for a guardian's consent."""
+        row = self._one(f"""SELECT COALESCE(SUM(attendees), 0) AS n FROM registrations
+                            WHERE session_id = ? AND status IN {SEATED}""", [session_id])
         return row["n"]
 
     # registrations
@@ -209,8 +264,35 @@ class Tx:
         marks = ", ".join("?" for _ in statuses)
         return self._with_sessions(self._all(f"""
             SELECT * FROM registrations WHERE session_id = ? AND status IN ({marks})
-            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, id""",
+            ORDER BY CASE status WHEN 'confirmed' THEN 0 WHEN 'held' THEN 1 WHEN 'waitlisted' THEN 2 ELSE 3 END, id""",
             [session_id, *statuses]))
+
+    def awaiting_consent(self, code_digest: str) -> Registration | None:
+        """The active sign-up a guardian's code stands for (expired or not)."""
+        row = self._one("""SELECT * FROM registrations WHERE consent_code = ? AND consent = 'pending'
+                           AND status != 'cancelled'""", [code_digest])
+        return self._with_sessions([row])[0] if row else None
+
+    def expired_consents(self, now: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT * FROM registrations WHERE consent = 'pending' AND status != 'cancelled'
+              AND consent_expires_at <= ? ORDER BY id""", [now]))
+
+    def consented_by(self, guardian_key: str) -> list[Registration]:
+        return self._with_sessions(self._all("""
+            SELECT * FROM registrations WHERE guardian_user_key = ? ORDER BY id""", [guardian_key]))
+
+    def forget_guardian(self, guardian_key: str) -> int:
+        """Unlink a guardian's account from the consents they gave (the consents themselves stand)."""
+        return self.conn.execute("UPDATE registrations SET guardian_user_key = '' WHERE guardian_user_key = ?",
+                                 [guardian_key]).rowcount
+
+    def count_active(self, session_id: int, *, phone: str | None = None, name: str | None = None) -> int:
+        """Active sign-ups of a session with this contact phone (or this name)."""
+        column, value = ("phone", phone) if phone is not None else ("name", name)
+        row = self._one(f"""SELECT COUNT(*) AS n FROM registrations WHERE session_id = ? AND status != 'cancelled'
+                            AND {column} = ?""", [session_id, value])
+        return row["n"]
 
     def future_registrations_of_user(self, user_key: str, now: str) -> list[Registration]:
         return self._with_sessions(self._all("""
@@ -258,6 +340,12 @@ class Tx:
         row = self._one("SELECT * FROM school_bookings WHERE ref = ?", [ref])
         return SchoolBooking.from_row(row) if row else None
 
+    def open_school_bookings(self) -> list[SchoolBooking]:
+        """What the office still has to act on or look at: undecided, awaiting the school, unseen answers."""
+        rows = self._all("""SELECT * FROM school_bookings WHERE status IN ('待审核', '已改期待确认')
+                            OR attention IS NOT NULL ORDER BY created_at, id""")
+        return [SchoolBooking.from_row(r) for r in rows]
+
     def school_bookings(self, *, status: str | None = None, user_key: str | None = None) -> list[SchoolBooking]:
         where, args = [], []
         if status is not None:
@@ -284,12 +372,79 @@ class Tx:
 
     def forget_school_bookings(self, user_key: str, at: str) -> int:
         return self.conn.execute("""
-            UPDATE school_bookings SET contact_name = '', phone = '', notes = '',
+            UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
               user_key = 'forgotten:' || id, purged_at = ?, updated_at = ?
             WHERE user_key = ?""", [at, at, user_key]).rowcount
 
+    def school_refs_to_purge(self, ended_before: str) -> list[str]:
+        """The bookings purge_school_bookings(ended_before) is about to blank."""
+        return [r["ref"] for r in self._all("SELECT ref FROM school_bookings WHERE purged_at IS NULL AND last_date < ?",
+                                            [ended_before])]
+
+    def scrub_audit_notes(self, targets: list[str]) -> int:
+        """Drop the free-text notes (the school's, staff's) from the audit entries of these records; who did what
+        and when stays."""
+        return sum(self.conn.execute("UPDATE audit SET detail = json_remove(detail, '$.note') WHERE target = ? "
+                                     "AND json_extract(detail, '$.note') IS NOT NULL", [ref]).rowcount
+                   for ref in targets)
+
     def purge_school_bookings(self, ended_before: str, at: str) -> int:
         return self.conn.execute("""
-            UPDATE school_bookings SET contact_name = '', phone = '', notes = '',
+            UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
               user_key = 'purged:' || id, purged_at = ?, updated_at = ?
             WHERE purged_at IS NULL AND last_date < ?""", [at, at, ended_before]).rowcount
+
+    # statistics
+
+    def signup_totals(self, column: str) -> list[dict[str, Any]]:
+        """Per programme or per 街镇: sessions, confirmed attendees, waitlisted sign-ups."""
+        if column not in ("program_id", "street"):
+            raise ValueError(column)
+        return self._all(f"""SELECT s.{column} AS key, count(DISTINCT s.id) AS sessions,
+                               coalesce(sum(CASE WHEN r.status = 'confirmed' THEN r.attendees END), 0) AS confirmed,
+                               coalesce(sum(r.status = 'waitlisted'), 0) AS waitlisted
+                             FROM sessions s LEFT JOIN registrations r ON r.session_id = s.id
+                             WHERE s.status != 'cancelled' GROUP BY s.{column} ORDER BY confirmed DESC, key""")
+
+    def bookings_by_month(self) -> list[dict[str, Any]]:
+        """School bookings per month they came in (YYYY-MM) and status."""
+        return self._all("""SELECT substr(created_at, 1, 7) AS month, status, count(*) AS n FROM school_bookings
+                            GROUP BY month, status ORDER BY month""")
+
+    # staff accounts and their web sessions
+
+    def insert_staff(self, values: dict[str, Any]) -> int:
+        return self._insert("staff", values)
+
+    def update_staff(self, staff_id: int, values: dict[str, Any]) -> None:
+        self._update("staff", "id", staff_id, values)
+
+    def staff_row(self, *, name: str | None = None, staff_id: int | None = None,
+                  setup_hash: str | None = None) -> dict[str, Any] | None:
+        column, value = (("name", name) if name is not None else ("id", staff_id) if staff_id is not None
+                         else ("setup_hash", setup_hash))
+        return self._one(f"SELECT * FROM staff WHERE {column} = ?", [value])
+
+    def staff_rows(self) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM staff ORDER BY name")
+
+    def delete_staff(self, staff_id: int) -> None:
+        self.conn.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id])
+        self.conn.execute("DELETE FROM staff WHERE id = ?", [staff_id])
+
+    def insert_staff_session(self, values: dict[str, Any]) -> None:
+        self._insert("staff_sessions", values)
+
+    def staff_session(self, token_hash: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM staff_sessions WHERE token_hash = ?", [token_hash])
+
+    def touch_staff_session(self, token_hash: str, at: str) -> None:
+        self._update("staff_sessions", "token_hash", token_hash, {"last_seen": at})
+
+    def end_staff_sessions(self, *, token_hash: str | None = None, staff_id: int | None = None,
+                           idle_before: str | None = None) -> int:
+        if token_hash is not None:
+            return self.conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", [token_hash]).rowcount
+        if staff_id is not None:
+            return self.conn.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id]).rowcount
+        return self.conn.execute("DELETE FROM staff_sessions WHERE last_seen < ?", [idle_before]).rowcount

@@ -152,11 +152,28 @@ def _notes(raw: str, catalog: Catalog, today: date) -> str:
     return text
 
 
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
+
+
+def email_address(raw: Any, field: str = "email") -> str:
+    """An e-mail address (optional: empty or 无 means none), e.g. zhang@school.sh.cn."""
+    text = clean(raw).replace("＠", "@").replace("。", ".")
+    if text in _NOTHING:
+        return ""
+    if len(text) > 254 or not _EMAIL.fullmatch(text):
+        raise ValidationError("邮箱地址格式不对，请重新输入，例如：zhang@school.sh.cn；不需要邮件通知可点「跳过」。", field)
+    return text.lower()
+
+
+def _email(raw: Any, catalog: Catalog, today: date) -> str:
+    return email_address(raw)
+
+
 VALIDATORS: dict[str, Callable[[Any, Catalog, date], Any]] = {
     "school": _school, "street": _street, "address": _address, "contact_name": _contact_name,
     "contact_role": _contact_role, "phone": _phone, "grades": _grades, "head_count": _head_count,
     "program_id": _program_id, "topics": _topics, "preferred_dates": _preferred_dates,
-    "time_of_day": _time_of_day, "notes": _notes,
+    "time_of_day": _time_of_day, "notes": _notes, "email": _email,
 }
 assert set(VALIDATORS) == {f.name for f in fields(BookingRequest)}
 

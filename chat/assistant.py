@@ -7,11 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from booking import BookingDesk, BookingError
+from booking import BookingDesk, BookingError, SignupLimits
+from booking.consent import normalize_code
 from chat.ask import AskFlow, LawIndex
 from chat.browse import BrowseFlow
+from chat.consent import ConsentFlow
 from chat.context import FlowContext, shanghai_now
-from chat.flow import Routes
+from chat.desk import OfficeDesk
+from chat.flow import Flow, Routes
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
 from chat.outbox import Outbox
@@ -23,6 +26,7 @@ from chat.texts import Texts
 from chat.types import Button, Event, Reply, without_surrogates
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
+from runtime.ratelimit import SlidingWindow
 
 logger = logging.getLogger(__name__)
 
@@ -39,29 +43,34 @@ class Assistant:
                  question_days: int = 180):
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
         self.outbox = Outbox(state, self._render_queued)
-        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days, self.outbox, question_days)
+        self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days,
+                               signups=SlidingWindow(desk.lectures.limits.burst_per_hour, window=3600.0),
+                               outbox=self.outbox, question_days=question_days)
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
         self.privacy = PrivacyFlow(self.ctx, self._resume)
-        self.lectures = LectureFlow(self.ctx, self.privacy)
         self.schools = SchoolFlow(self.ctx, self.privacy)
+        self.lectures = LectureFlow(self.ctx, self.privacy, self.schools.my_buttons)
+        self.consent = ConsentFlow(self.ctx)
         self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
-        self.menu = MenuFlow(state, texts, self.browse, lambda name: self.routes.holding(name), self._command)
+        self.menu = MenuFlow(state, texts, self.browse, self._enter, self._command)
         self.answers = AnswerFlow(self.asking, texts)
         self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,
-                              self.sessions, self.staff])
+                              self.consent, self.sessions, self.staff])
         self.flows = self.routes.flows
+        self.office = OfficeDesk(self.ctx, engine)  # what the web desk's pages show
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
-             data_dir: Path | None = None, question_days: int = 180) -> "Assistant":
+             data_dir: Path | None = None, limits: SignupLimits | None = None,
+             question_days: int = 180) -> "Assistant":
         """Open the knowledge base, chat state and bookings under the data folder."""
         data = data_dir or settings.data_dir
         engine = Engine.open(settings)
         return cls(engine, ChatState(data / "chat.sqlite"), Texts(settings.content_dir),
-                   BookingDesk(data / "bookings.sqlite", settings.content_dir), admins, retention_days,
+                   BookingDesk(data / "bookings.sqlite", settings.content_dir, limits), admins, retention_days,
                    question_days=question_days)
 
     def close(self) -> None:
@@ -110,6 +119,9 @@ class Assistant:
                 return self._command(event)
             if event.button:
                 return self._button(event)
+            code = normalize_code(event.text)
+            if code and self.consent.knows(code):  # a guardian typed the code a child gave them (e.g. in WeChat)
+                return self._enter(event, self.consent.name, code) or []
             current = self.state.get(event.user)
             flow = self.routes.holding(current.flow) if current else None
             if flow is not None:
@@ -118,25 +130,44 @@ class Assistant:
         except BookingError as error:
             return [Reply(str(error), error=True)]
 
+    def offer_link(self, channel: str, template: str) -> None:
+        """A channel's link into this bot (a URL with {payload} for a deep link such as consent_<code>), shown where
+        a user must pass something on, e.g. the child's code for a guardian; the first one per channel stays."""
+        self.ctx.links.setdefault(channel, template)
+
     def main_menu(self) -> list[list[Button]]:
         return self.menu.main_menu()
 
     def _resume(self, event: Event, target: str) -> list[Reply]:
         """Continue what the user was doing before the consent notice."""
-        return self._button(Event(user=event.user, button=target, is_admin=event.is_admin))
+        return self._button(replace(event, button=target, text="", command="", args=()))
+
+    # ---- the one guard: every command, button and deep link reaches its flow through here ------------
+    def _refused(self, flow: Flow | None, event: Event) -> list[Reply] | None:
+        """Flows that ask for or show personal details answer only in private: in a group chat (event.public)
+        every entry point to them — a /command, a button (menu buttons included), a deep link — is refused."""
+        if event.public and (flow is None or not flow.public):
+            return [Reply(self.texts("private_only"))]
+        return None
 
     def _command(self, event: Event) -> list[Reply]:
         flow = self.routes.command(event.command)
         if flow is None:
             return [Reply(self.texts("unknown_command"))]
-        if event.public and not flow.public:
-            return [Reply(self.texts("private_only"))]
-        return flow.on_command(event)
+        return self._refused(flow, event) or flow.on_command(event)
+
+    def _enter(self, event: Event, flow_name: str, payload: str) -> list[Reply] | None:
+        """A deep link (/start lec_12, /start book): open the named flow; None when there is no such flow."""
+        flow = self.routes.holding(flow_name)
+        if flow is None:
+            return None
+        return self._refused(flow, event) or flow.start(event, payload)
 
     def _button(self, event: Event) -> list[Reply]:
         flow = self.routes.button(event.button)
-        if event.public and (flow is None or not flow.public):
-            return [Reply(self.texts("private_only"))]
+        refused = self._refused(flow, event)
+        if refused:
+            return refused
         if flow is None:
             return [Reply(self.texts("stale_button"))]
         current = self.state.get(event.user)

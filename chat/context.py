@@ -1,7 +1,7 @@
 """What every booking-side flow shares: state, wording, the booking desk, a clock and an outbox."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -11,8 +11,10 @@ from chat.outbox import Outbox
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Reply
+from runtime.ratelimit import SlidingWindow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAIL = "mail:"  # outbox recipients that are e-mail addresses ("mail:zhang@school.sh.cn")
 
 
 def shanghai_now() -> datetime:
@@ -34,6 +36,11 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
+    # links into this bot that channels register (name -> URL template with {payload}), e.g.
+    # {"Telegram": "https://t.me/pufa_bot?start={payload}", "网页": "https://pufa.example.cn/?start={payload}"}
+    links: dict[str, str] = field(default_factory=dict)
+    signups: SlidingWindow = field(default_factory=lambda: SlidingWindow(0))  # sign-up submissions per hour
+    mail: bool = False                    # e-mail is on (SMTP set): copies also go to "mail:<address>"
     outbox: Outbox | None = None
     question_days: int = 180              # how long the (masked, anonymous) question log keeps a question
 
@@ -51,8 +58,29 @@ class FlowContext:
         `ref` names the sign-up or booking it is about, for staff if it cannot be delivered."""
         self.outbox.put(user, reply, ref)
 
-    def alert_staff(self, kind: str, ref: str) -> None:
-        """Tell every staff member about a record; the message is rendered from the record when it is sent,
-        so the school's contact details are never copied into the outbox."""
+    def mail_to(self, address: str, reply: Reply, ref: str = "") -> None:
+        """Queue an e-mail (text and attachment; buttons cannot be pressed in a mail) when e-mail is on."""
+        if self.mail and address:
+            self.notify(MAIL + address, Reply(reply.text, attachment=reply.attachment), ref)
+
+    def tell_staff(self, reply: Reply, ref: str = "") -> None:
+        """Alert the office: Telegram admins, and by e-mail every staff account with an address."""
         for admin in self.admins:
-            self.outbox.put_rendered_later(admin, kind, ref)
+            self.notify(admin, reply, ref)
+        if self.mail:
+            for address in self.desk.accounts.emails():
+                self.mail_to(address, reply, ref)
+
+    def alert_staff(self, kind: str, ref: str) -> None:
+        """Like tell_staff, for a message about a record that holds someone's details (a new booking): it is
+        rendered from the record when it is sent, so the contact details are never copied into the outbox."""
+        recipients = list(self.admins)
+        if self.mail:
+            recipients += [MAIL + address for address in self.desk.accounts.emails() if address]
+        for user in recipients:
+            self.outbox.put_rendered_later(user, kind, ref)
+
+    def tell_school(self, booking, reply: Reply) -> None:
+        """Tell the school that booked, where it booked and at the e-mail address it gave."""
+        self.notify(booking.user_key, reply, booking.ref)
+        self.mail_to(booking.request.email, reply, booking.ref)

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from booking import BookingError
 from chat.context import FlowContext
 from chat.types import Button, Event, Reply, button_parts, small_number
+from runtime.ratelimit import Verdict
 
 REVIEW = "review"
 
@@ -25,6 +26,13 @@ class Field:
     when: Callable[[dict], bool] | None = None     # ask only when this holds
     show: Callable[[Any], str] = str
     skippable: bool = False
+    locked: Callable[[dict], bool] | None = None  # once this holds, the answer can no longer be changed
+
+    def asked(self, data: dict) -> bool:
+        return self.when is None or self.when(data)
+
+    def editable(self, data: dict) -> bool:
+        return self.asked(data) and not (self.locked and self.locked(data))
 
 
 def to_json(value: Any) -> Any:
@@ -44,6 +52,7 @@ class FormFlow:
     fields: list[Field] = []
     commands: tuple[str, ...] = ()
     public = False
+    limited = False  # submissions count against the sign-up burst limit (per client address, else per user)
 
     def __init__(self, ctx: FlowContext):
         self.ctx, self.state, self.texts = ctx, ctx.state, ctx.texts
@@ -94,12 +103,17 @@ class FormFlow:
             return self._answer(event.user, field, options[index][1], data)
         if action == "skip" and (field := self._field(step)) and field.skippable:
             return self._answer(event.user, field, "", data)
-        if action == "edit" and rest and (field := self._field(rest[0])) and self._applies(field, data):
+        if action == "edit" and rest and (field := self._field(rest[0])):
+            if not field.editable(data):  # a field not asked here, or one whose answer is settled
+                return [Reply(self.texts("form_locked"), error=True), self._review(data)] if step == REVIEW \
+                    else [Reply(self.texts("stale_button"))]
             self.state.put(event.user, self.name, field.name, data)
             return [self._prompt(field, data)]
         if action == "ok" and step == REVIEW:
-            if any(self._applies(f, data) and f.name not in data for f in self.fields):
+            if any(f.asked(data) and f.name not in data for f in self.fields):
                 return self._advance(event.user, data, [])  # an answer is missing: ask for it, never submit half
+            if self.limited and self.ctx.signups.check(event.origin or event.user) is not Verdict.OK:
+                return [Reply(self.texts("signup_too_fast"), error=True), self._review(data)]
             values = self._values(data)
             try:
                 replies = self.submit(event, values)
@@ -113,17 +127,12 @@ class FormFlow:
     def _field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    @staticmethod
-    def _applies(field: Field, data: dict) -> bool:
-        """The field is part of the form with these answers (a hidden field cannot be edited, even by forged data)."""
-        return field.when is None or field.when(data)
-
     def _values(self, data: dict) -> dict:
         """What is submitted: answers to the fields that apply (an answer left from before an edit made its field
         hidden is dropped) plus the values the form began with."""
         fields = {f.name: f for f in self.fields}
         return {k: v for k, v in data.items()
-                if not k.startswith("_") and (k not in fields or self._applies(fields[k], data))}
+                if not k.startswith("_") and (k not in fields or fields[k].asked(data))}
 
     def _answer(self, user: str, field: Field, raw: str, data: dict) -> list[Reply]:
         try:
@@ -134,7 +143,7 @@ class FormFlow:
         return self._advance(user, data, [])
 
     def _advance(self, user: str, data: dict, replies: list[Reply]) -> list[Reply]:
-        pending = [f for f in self.fields if (f.when is None or f.when(data)) and f.name not in data]
+        pending = [f for f in self.fields if f.asked(data) and f.name not in data]
         if pending:  # next unanswered field (also after an edit made a new one necessary)
             self.state.put(user, self.name, pending[0].name, data)
             return replies + [self._prompt(pending[0], data)]
@@ -154,13 +163,13 @@ class FormFlow:
     def _review(self, data: dict, note: str = "") -> Reply:
         lines = [self.title(data)]
         for field in self.fields:
-            if (field.when is None or field.when(data)) and field.name in data:
+            if field.asked(data) and field.name in data:
                 value = data[field.name]
                 lines.append(f"· {field.label}：{field.show(value) if value not in ('', [], None) else '—'}")
         if note:
             lines.append(note)
         edit = [Button(self.texts("btn_edit", label=f.label), f"{self.name}:edit:{f.name}")
-                for f in self.fields if (f.when is None or f.when(data)) and f.name in data]
+                for f in self.fields if f.editable(data) and f.name in data]
         rows = [edit[i:i + 2] for i in range(0, len(edit), 2)]
         rows.append([Button(self.texts("btn_submit"), f"{self.name}:ok"),
                      Button(self.texts("btn_cancel"), f"{self.name}:cancel")])

@@ -1,7 +1,9 @@
-"""Public lectures: list sessions, sign up (with guardian consent under 14), waitlist, /my and cancel."""
+"""Public lectures: list sessions, sign up (a student under 14 only with a guardian's consent, given from the
+guardian's own account: chat/consent.py), waitlist, /my and cancel."""
 from __future__ import annotations
 
-from booking import BookingError, session_ics
+from booking import BookingError, ValidationError, session_ics
+from booking.consent import CONSENT_AGE, student_age
 from booking.models import CONFIRMED, ROLES, Registration, Session
 from booking.phones import display_phone, normalize_phone
 from booking.validation import attendee_count, check_role, person_name
@@ -10,7 +12,7 @@ from chat.forms import Field, FormFlow
 from chat.texts import Texts
 from chat.types import Attachment, Button, Event, Reply, button_parts, small_number
 
-YES, NO, CONSENTED = "是", "否", "同意"
+STUDENT = "学生"
 SUBSCRIPTION = "announce"                  # chat-state setting: the audience a user wants announcements for
 AUDIENCES = ("家长", "学生", "教师", "全部")
 
@@ -22,23 +24,19 @@ def promoted_notice(texts: Texts, reg: Registration) -> Reply:
                  attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))
 
 
-def _guardian_ok(texts: Texts):
-    def parse(raw: str, data: dict) -> str:
-        if raw != CONSENTED:
-            raise BookingError(texts("guardian_required"))
-        return CONSENTED
-    return parse
+def consented_notice(texts: Texts, reg: Registration) -> Reply:
+    """Tell the child that the guardian agreed: the seat is theirs (with the calendar file), or the waitlist."""
+    s = reg.session
+    if reg.status != CONFIRMED:
+        return Reply(texts("consent_given_waitlisted", ref=reg.ref, title=s.title))
+    return Reply(texts("consent_given_child", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
+                       venue=s.venue),
+                 attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))
 
 
-def _yes_no(texts: Texts):
-    def parse(raw: str, data: dict) -> str:
-        text = raw.strip()
-        if text in (YES, "是的", "对", "未满"):
-            return YES
-        if text in (NO, "不是", "已满"):
-            return NO
-        raise BookingError(texts("pick_yes_no"))
-    return parse
+def is_minor(data: dict) -> bool:
+    """The form is for a student under 14: a guardian must consent, and the role and age can no longer change."""
+    return data.get("role") == STUDENT and isinstance(data.get("age"), int) and data["age"] < CONSENT_AGE
 
 
 class LectureFlow(FormFlow):
@@ -46,30 +44,37 @@ class LectureFlow(FormFlow):
 
     name = "lec"
     commands = ("lectures", "my")
+    limited = True
 
-    def __init__(self, ctx: FlowContext, gate):
+    def __init__(self, ctx: FlowContext, gate, booking_buttons=None):
         super().__init__(ctx)
         self.gate = gate
+        self.booking_buttons = booking_buttons or (lambda booking: [])  # the school flow's /my buttons
         t = ctx.texts
-        student = lambda d: d.get("role") == "学生"
-        under14 = lambda d: student(d) and d.get("under14") == YES
+        student = lambda d: d.get("role") == STUDENT
+        most = ctx.desk.lectures.limits.max_attendees
         self.fields = [
             Field("name", t("label_name"), t("ask_name"), lambda raw, d: person_name(raw)),
             Field("role", t("label_role"), t("ask_role"), lambda raw, d: check_role(raw),
-                  choices=lambda d: [(r, r) for r in ROLES]),
-            Field("under14", t("label_under14"), t("ask_under14"), _yes_no(t), choices=lambda d: [(YES, YES), (NO, NO)],
-                  when=student),
+                  choices=lambda d: [(r, r) for r in ROLES], locked=is_minor),
+            Field("age", t("label_age"), t("ask_age"), lambda raw, d: student_age(raw, self.ctx.now().date()),
+                  when=student, show=lambda v: t("show_age", age=v), locked=is_minor),
             Field("guardian_name", t("label_guardian_name"), t("ask_guardian_name"),
-                  lambda raw, d: person_name(raw, "guardian_name"), when=under14),
+                  lambda raw, d: person_name(raw, "guardian_name"), when=is_minor),
             Field("phone", t("label_phone"), t("ask_phone"), lambda raw, d: normalize_phone(raw), show=display_phone,
-                  when=lambda d: not under14(d)),
+                  when=lambda d: not is_minor(d)),
             Field("guardian_phone", t("label_guardian_phone"), t("ask_guardian_phone"),
-                  lambda raw, d: normalize_phone(raw, "guardian_phone"), show=display_phone, when=under14),
-            Field("guardian_ok", t("label_guardian_ok"), t("ask_guardian_ok"), _guardian_ok(t),
-                  choices=lambda d: [(t("btn_guardian_ok"), CONSENTED)], when=under14),
-            Field("attendees", t("label_attendees"), t("ask_attendees"), lambda raw, d: attendee_count(raw),
-                  choices=lambda d: [(str(n), str(n)) for n in range(1, 6)]),
+                  lambda raw, d: normalize_phone(raw, "guardian_phone"), show=display_phone, when=is_minor),
+            Field("attendees", t("label_attendees"), t("ask_attendees", most=most), self._attendees,
+                  choices=lambda d: [(str(n), str(n)) for n in range(1, min(5, most) + 1)]),
         ]
+
+    def _attendees(self, raw: str, data: dict) -> int:
+        count = attendee_count(raw)
+        most = self.ctx.desk.lectures.limits.max_attendees
+        if count > most:
+            raise ValidationError(self.texts("too_many_attendees", most=most), "attendees")
+        return count
 
     # ---- listing ----------------------------------------------------------------------------------
     def on_command(self, event: Event) -> list[Reply]:
@@ -80,6 +85,7 @@ class LectureFlow(FormFlow):
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         """/lectures, or a deep link straight to one session (/start lec_<id>)."""
+        self.release_expired()
         if (session_id := small_number(payload)) is not None:
             return [self._detail(session_id)]
         sessions = self.ctx.desk.lectures.open_sessions(self.ctx.now())
@@ -139,6 +145,8 @@ class LectureFlow(FormFlow):
                                                                  Button(self.texts("btn_cancel"), "lec:noop")]])]
         if action == "dropok" and arg:
             return self._drop(event, arg)
+        if action == "code" and arg:
+            return self._renew_code(event, arg)
         if action == "sub":
             return [Reply(self.texts("subscribe_pick"), [[Button(a, f"lec:subto:{i}") for i, a in enumerate(AUDIENCES)]],
                           edit=True)]
@@ -163,16 +171,48 @@ class LectureFlow(FormFlow):
 
     # ---- submit -----------------------------------------------------------------------------------
     def submit(self, event: Event, values: dict) -> list[Reply]:
-        guardian = (values["guardian_name"], values["guardian_phone"]) if values.get("guardian_ok") else None
+        self.release_expired()
+        minor = values.get("role") == STUDENT and "guardian_name" in values and "guardian_phone" in values
+        guardian = (values["guardian_name"], values["guardian_phone"]) if minor else None
         phone = values["guardian_phone"] if guardian else values["phone"]  # a child under 14: reach the guardian
+        age = values.get("age") if values.get("role") == STUDENT else None
         reg = self.ctx.desk.lectures.sign_up(values["session_id"], event.user, values["name"], phone, values["role"],
-                                             int(values["attendees"]), self.ctx.now(), guardian=guardian)
+                                             int(values["attendees"]), self.ctx.now(), guardian=guardian, age=age)
         s: Session = reg.session or self.ctx.desk.lectures.get_session(reg.session_id)
+        if reg.awaiting_consent:
+            return [self.consent_pending(reg)]
         if reg.status != CONFIRMED:
             return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]
         text = self.texts("signup_confirmed", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
                           venue=s.venue)
         return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))]
+
+    # ---- guardian consent: the child's side --------------------------------------------------------
+    def consent_pending(self, reg: Registration) -> Reply:
+        """What the child is told after signing up: the one-time code to give a guardian, and where to use it."""
+        key = "consent_seat_held" if reg.status == "held" else "consent_seat_waitlist"
+        ways = [self.texts("consent_way_typed")]
+        ways += [self.texts("consent_way_link", channel=channel, url=template.format(payload=f"consent_{reg.consent_code}"))
+                 for channel, template in self.ctx.links.items()]
+        return Reply(self.texts("signup_needs_consent", ref=reg.ref, seat=self.texts(key), code=reg.consent_code,
+                                ways="\n".join(ways), until=when_text(reg.consent_expires_at)))
+
+    def _renew_code(self, event: Event, ref: str) -> list[Reply]:
+        try:
+            reg = self.ctx.desk.lectures.renew_consent_code(ref, event.user, self.ctx.now())
+        except BookingError as error:
+            return [Reply(str(error), error=True)]
+        return [self.consent_pending(reg)]
+
+    def release_expired(self) -> int:
+        """Cancel sign-ups whose guardian did not answer in time; tell the children and whoever got the seats."""
+        outcome = self.ctx.desk.lectures.expire_consents(self.ctx.now())
+        for reg in outcome.registrations:
+            self.ctx.notify(reg.user_key, Reply(self.texts("consent_expired_child", ref=reg.ref,
+                                                           title=reg.session.title if reg.session else "")), reg.ref)
+        for reg in outcome.promoted:
+            self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg), reg.ref)
+        return len(outcome.registrations)
 
     # ---- /my and reminders -------------------------------------------------------------------------
     def mine(self, event: Event) -> list[Reply]:
@@ -181,18 +221,24 @@ class LectureFlow(FormFlow):
             s = reg.session
             lines.append(self.texts("my_registration", ref=reg.ref, title=s.title, when=when_text(s.starts_at),
                                     status=reg.status_label))
+            if reg.awaiting_consent and reg.consent_expires_at:
+                lines.append(self.texts("my_awaiting_consent", until=when_text(reg.consent_expires_at)))
+                rows.append([Button(self.texts("btn_consent_code"), f"lec:code:{reg.ref}")])
             if reg.status != "cancelled" and s.starts_at > self.ctx.now():
                 rows.append([Button(self.texts("btn_drop", ref=reg.ref), f"lec:drop:{reg.ref}")])
         for booking in desk.schools.for_user(event.user):
             program = desk.catalog.program(booking.request.program_id)
             lines.append(self.texts("my_booking", ref=booking.ref, school=booking.request.school,
                                     program=program.title if program else "", status=booking.decision_text))
+            rows += self.booking_buttons(booking)
         if not lines:
             return [Reply(self.texts("my_none"))]
         return [Reply(self.texts("my_header") + "\n" + "\n".join(lines), rows)]
 
     def reminders(self) -> list[tuple[str, Reply, object]]:
-        """Due day-before reminders as (user, reply, acknowledge) — acknowledge after delivery."""
+        """Due day-before reminders as (user, reply, acknowledge) — acknowledge after delivery. Every channel
+        asks for them every few minutes, so expired consent holds are released here too."""
+        self.release_expired()
         due = []
         for reg, s in self.ctx.desk.lectures.due_reminders(self.ctx.now()):
             reply = Reply(self.texts("reminder_lecture", title=s.title, when=when_text(s.starts_at, s.ends_at),

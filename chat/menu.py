@@ -3,10 +3,10 @@ answer (art: original text, faq: a related question, fb: 👍/👎)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from chat.ask import AskFlow
 from chat.browse import BrowseFlow
-from chat.flow import Flow
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Button, Event, Reply
@@ -48,25 +48,27 @@ class MenuFlow:
     commands = ("start", "help", "cancel")
     buttons = ("menu",)
     public = True
-    DEEP_LINKS = {"lec": "lec", "book": "sch"}  # /start payload prefix -> the flow it opens
+    DEEP_LINKS = {"lec": "lec", "book": "sch", "consent": "gdn"}  # /start payload prefix -> the flow it opens
 
     def __init__(self, state: ChatState, texts: Texts, browse: BrowseFlow,
-                 flow: Callable[[str], Flow | None], command: Callable[[Event], list[Reply]]):
+                 enter: Callable[[Event, str, str], list[Reply] | None], command: Callable[[Event], list[Reply]]):
         self.state, self.texts, self.browse = state, texts, browse
-        self.flow, self.command = flow, command  # look a flow up by name; run a /command through the routes
+        # open a flow by name with a payload, and run a /command: both through the Assistant's one guard
+        self.enter, self.command = enter, command
 
     def main_menu(self) -> list[list[Button]]:
         t = self.texts
         return [[Button(t("btn_ask"), "menu:ask"), Button(t("btn_topics"), "menu:topics")],
                 [Button(t("btn_law"), "menu:law"), Button(t("btn_hotline"), "menu:hotline")],
-                [Button(t("btn_lectures"), "menu:lectures"), Button(t("btn_book"), "menu:book")]]
+                [Button(t("btn_lectures"), "menu:lectures"), Button(t("btn_book"), "menu:book")],
+                [Button(t("btn_my"), "menu:my")]]
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         """/start, or a deep link such as /start lec_12 that opens a lecture directly."""
         link, _, rest = payload.partition("_")
-        target = self.flow(self.DEEP_LINKS[link]) if link in self.DEEP_LINKS else None
-        if target is not None:
-            return target.start(event, rest)
+        opened = self.enter(event, self.DEEP_LINKS[link], rest) if link in self.DEEP_LINKS else None
+        if opened is not None:
+            return opened
         return [Reply(self.texts("start"), self.main_menu())]
 
     def on_command(self, event: Event) -> list[Reply]:
@@ -84,7 +86,8 @@ class MenuFlow:
             return [Reply(self.texts("ask_prompt"))]
         if rest in ("law", "topics"):
             return [self.browse.law_menu(edit=True) if rest == "law" else self.browse.topic_menu(edit=True)]
-        return self.command(Event(user=event.user, command=rest, is_admin=event.is_admin))
+        # the same user, admin right and chat (private or group) as the button press
+        return self.command(replace(event, button="", text="", command=rest, args=()))
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
         return [Reply(self.texts("stale_button"))]  # keeps no state, so never holds a user's text

@@ -47,8 +47,11 @@ class PrivacyFlow:
         if action == "agree" and target and not target.startswith("privacy:"):
             self.ctx.state.set_setting(event.user, CONSENT_KEY, self.ctx.now().isoformat(timespec="seconds"))
             return self.resume(event, target)
-        if action == "no":
-            return [Reply(self.texts("consent_declined"), edit=True)]
+        if action == "no":  # 不同意 under the notice: nothing new is collected; what is held already stays held
+            return [Reply(self.texts("consent_declined_held" if self.holds_data(event.user) else "consent_declined"),
+                          edit=True)]
+        if action == "keep":  # 取消 under /forget's question
+            return [Reply(self.texts("forget_kept"), edit=True)]
         if action == "forget":
             return self.forget(event)
         return [Reply(self.texts("stale_button"))]
@@ -63,10 +66,19 @@ class PrivacyFlow:
         for reg in desk.lectures.my_registrations(user):
             lines.append(self.texts("privacy_registration_line", ref=reg.ref, title=reg.session.title,
                                     name=reg.name, phone=display_phone(reg.phone), status=reg.status_label))
-            if reg.guardian_name:
+            if reg.guardian_name and reg.guardian_consent_at:
                 lines.append(self.texts("privacy_guardian_line", name=reg.guardian_name,
                                         phone=display_phone(reg.guardian_phone),
                                         when=reg.guardian_consent_at.strftime("%Y-%m-%d %H:%M")))
+            elif reg.guardian_name and reg.awaiting_consent:
+                lines.append(self.texts("privacy_guardian_pending_line", name=reg.guardian_name,
+                                        phone=display_phone(reg.guardian_phone),
+                                        until=reg.consent_expires_at.strftime("%Y-%m-%d %H:%M")))
+        for reg in desk.lectures.consented_by(user):  # this person consented as a guardian
+            lines.append(self.texts("privacy_consented_line", ref=reg.ref,
+                                    title=reg.session.title if reg.session else "",
+                                    when=reg.guardian_consent_at.strftime("%Y-%m-%d %H:%M")
+                                    if reg.guardian_consent_at else ""))
         for booking in desk.schools.for_user(user):
             r = booking.request
             lines.append(self.texts("privacy_booking_line", ref=booking.ref, school=r.school, name=r.contact_name,
@@ -77,11 +89,20 @@ class PrivacyFlow:
     def confirm_forget(self, event: Event) -> list[Reply]:
         """/forget asks once more before deleting."""
         return [Reply(self.texts("forget_confirm"), [[Button(self.texts("btn_forget_yes"), "privacy:forget"),
-                                                     Button(self.texts("btn_cancel"), "privacy:no")]])]
+                                                     Button(self.texts("btn_cancel"), "privacy:keep")]])]
+
+    def holds_data(self, user: str) -> bool:
+        """True while sign-ups or bookings are held under this user's key."""
+        desk = self.ctx.desk
+        return any(r.status != "cancelled" for r in desk.lectures.my_registrations(user)) or bool(
+            desk.schools.for_user(user))
 
     def forget(self, event: Event) -> list[Reply]:
-        promoted = self.ctx.desk.forget_user(event.user, self.ctx.now())
-        self.ctx.state.forget(event.user)
+        desk = self.ctx.desk
+        refs = [r.ref for r in desk.lectures.my_registrations(event.user)] + \
+               [b.ref for b in desk.schools.for_user(event.user)]
+        promoted = desk.forget_user(event.user, self.ctx.now())
+        self.ctx.state.forget(event.user, refs)  # and what waits for others (staff) about those records
         for reg in promoted:
             self.ctx.notify(reg.user_key, promoted_notice(self.texts, reg), reg.ref)
         return [Reply(self.texts("forget_done"), edit=True)]

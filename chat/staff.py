@@ -7,23 +7,26 @@ from datetime import datetime, timedelta
 
 from booking import AlreadyDecided, BookingError, booking_ics, registrations_csv, school_bookings_csv
 from booking.dates import label as date_label
+from booking.dates import read_datetime, time_of_day_in
+from booking.models import PENDING, PROPOSED, SchoolBooking
 from booking.phones import display_phone
 from chat.context import SHANGHAI, FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.schools import summary
 from chat.types import Attachment, Button, Event, Reply, button_parts, small_number
 
-_DATETIME = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})\s*$")
+def datetime_parser(clock):
+    """A form field reading a date and time as people write them: 2026-12-20 14:00, 「12月19日下午2点」."""
+    def parse(raw: str, data: dict) -> str:
+        day, hour, minute = read_datetime(raw, clock().date())
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI).isoformat()
+    return parse
 
 
-def parse_datetime(raw: str, data: dict) -> str:
-    match = _DATETIME.match(raw or "")
-    if not match:
-        raise BookingError("时间格式请写成 2026-12-20 14:00。")
-    try:
-        return datetime(*map(int, match.groups()), tzinfo=SHANGHAI).isoformat()
-    except ValueError as error:
-        raise BookingError("这个日期或时间不存在，请检查后重新输入。") from error
+def booking_state(texts, booking: SchoolBooking) -> str:
+    """Where a booking stands for the office, e.g. 待审核（学校另提了日期）."""
+    label = booking.decision_text
+    return f"{label}｜{booking.attention_label}" if booking.attention_label else label
 
 
 def _int_between(low: int, high: int, what: str):
@@ -69,14 +72,14 @@ class SessionForm(FormFlow):
                   show=lambda v: (p.title if (p := catalog.program(v)) else v)),
             Field("title", t("label_session_title"), t("ask_session_title"), lambda raw, d: raw.strip()[:60],
                   skippable=True),
-            Field("starts_at", t("label_session_start"), t("ask_session_start"), parse_datetime,
+            Field("starts_at", t("label_session_start"), t("ask_session_start"), datetime_parser(ctx.now),
                   show=lambda v: when_text(datetime.fromisoformat(v))),
             Field("minutes", t("label_session_minutes"), t("ask_session_minutes"), _int_between(15, 480, "时长")),
             Field("venue", t("label_session_venue"), t("ask_session_venue"), _text("地点", 80)),
             Field("street", t("label_street"), t("ask_session_street"), lambda raw, d: catalog.resolve_street(raw)),
             Field("audience", t("label_session_audience"), t("ask_session_audience"), _text("对象", 30)),
             Field("capacity", t("label_session_capacity"), t("ask_session_capacity"), _int_between(1, 2000, "名额")),
-            Field("deadline", t("label_session_deadline"), t("ask_session_deadline"), parse_datetime,
+            Field("deadline", t("label_session_deadline"), t("ask_session_deadline"), datetime_parser(ctx.now),
                   show=lambda v: when_text(datetime.fromisoformat(v))),
         ]
 
@@ -86,6 +89,25 @@ class SessionForm(FormFlow):
             return self.ctx.desk.lectures.session_program(raw.strip()).id
         except BookingError:
             raise BookingError(self.texts("pick_program")) from None
+
+    def create(self, actor: str, raw: dict[str, str]) -> list[Reply]:
+        """Check every answer with the form's own fields, then create the session (command line, web desk)."""
+        values: dict = {}
+        for field in self.fields:
+            if field.name == "program_id":
+                values["program_id"] = self._program(str(raw.get("program_id") or ""), values)
+                continue
+            if field.when is not None and not field.when(values):
+                continue
+            text = str(raw.get(field.name) or "")
+            if not text.strip() and field.skippable:
+                values[field.name] = ""
+                continue
+            try:
+                values[field.name] = field.parse(text, values)
+            except BookingError as error:
+                raise BookingError(f"{field.label}：{error}") from None
+        return self.submit(Event(user=actor, is_admin=True), values)
 
     def submit(self, event: Event, values: dict) -> list[Reply]:
         starts = datetime.fromisoformat(values["starts_at"])
@@ -128,18 +150,27 @@ class StaffFlow:
         return handler(event)
 
     def pending(self, event: Event) -> list[Reply]:
-        bookings = self.ctx.desk.schools.pending()
+        """Everything open: new bookings, bookings waiting for a school's answer, schools' answers not yet seen."""
+        bookings = self.ctx.desk.schools.open_for_staff()
         if not bookings:
             return [Reply(self.texts("pending_none"))]
         replies = [Reply(self.texts("pending_header", count=len(bookings)))]
         for b in bookings[:10]:
-            replies.append(Reply(f"【{b.ref}】\n{summary(self.ctx, b)}", self._decision_buttons(b.ref)))
+            replies.append(Reply(self.texts("pending_item", ref=b.ref, state=booking_state(self.texts, b),
+                                            summary=summary(self.ctx, b)), self.booking_buttons(b)))
         return replies
 
-    def _decision_buttons(self, ref: str) -> list[list[Button]]:
-        return [[Button(self.texts("btn_approve"), f"adm:approve:{ref}"),
-                 Button(self.texts("btn_propose"), f"adm:propose:{ref}"),
-                 Button(self.texts("btn_decline"), f"adm:decline:{ref}")]]
+    def booking_buttons(self, booking: SchoolBooking) -> list[list[Button]]:
+        """What staff can do with a booking in chat: decide it, or mark a school's answer as seen."""
+        ref, rows = booking.ref, []
+        if booking.status == PENDING:
+            rows.append([Button(self.texts("btn_approve_on", date=f"{d.month}月{d.day}日"), f"adm:approve:{ref}:{i}")
+                         for i, d in enumerate(booking.request.preferred_dates)])
+            rows.append([Button(self.texts("btn_propose"), f"adm:propose:{ref}"),
+                         Button(self.texts("btn_decline"), f"adm:decline:{ref}")])
+        if booking.attention:
+            rows.append([Button(self.texts("btn_ack"), f"adm:ack:{ref}")])
+        return rows
 
     def sessions(self, event: Event) -> list[Reply]:
         sessions = self.ctx.desk.lectures.upcoming_sessions(self.ctx.now())
@@ -197,7 +228,9 @@ class StaffFlow:
         action, rest = button_parts(event.button)
         arg = rest[0] if rest else ""
         if action == "approve":
-            return self.approve(event.user, arg)
+            return self.approve(event.user, arg, self._preferred(arg, rest[1] if len(rest) > 1 else ""))
+        if action == "ack" and arg:
+            return self.acknowledge(event.user, arg)
         if action in ("propose", "decline"):
             self.ctx.state.put(event.user, self.name, f"{action}:{arg}", {"ref": arg})
             return [Reply(self.texts("ask_propose_date" if action == "propose" else "ask_decline_reason"))]
@@ -233,45 +266,68 @@ class StaffFlow:
             return self.propose(event.user, ref, event.text)
         return self.decline(event.user, ref, event.text)
 
-    # ---- staff operations (buttons and the command line) ---------------------------------------------
-    def approve(self, actor: str, ref: str) -> list[Reply]:
-        """Approve a school booking; the school is told and gets a calendar file."""
-        return self._decide(actor, ref, "approve")
+    def _preferred(self, ref: str, index: str):
+        """The school's preferred date a button points at (None: the first that has not passed)."""
+        number = small_number(index)
+        if number is None:
+            return None
+        try:
+            dates = self.ctx.desk.schools.get(ref).request.preferred_dates
+        except BookingError:
+            return None
+        return dates[number] if number < len(dates) else None
 
-    def propose(self, actor: str, ref: str, date: str) -> list[Reply]:
-        """Propose another date (as people write it) for a school booking; the school is asked to accept."""
-        return self._decide(actor, ref, "propose", date=date.strip())
+    # ---- staff operations (buttons, the command line and the web desk) ---------------------------------
+    def approve(self, actor: str, ref: str, date=None) -> list[Reply]:
+        """Approve a school booking on one of its preferred dates (by default the first that has not passed);
+        the school is told and gets a calendar file."""
+        return self._decide(actor, ref, "approve", date=date)
+
+    def propose(self, actor: str, ref: str, text: str, note: str | None = None) -> list[Reply]:
+        """Propose another date, as people write it, with a note for the school: 「12月23号下午吧，16和18号讲师都排满了」
+        proposes 12月23日 下午 and passes the whole sentence on (or `note`, when given separately)."""
+        text = (text or "").strip()
+        note = text if note is None else note.strip()
+        return self._decide(actor, ref, "propose", date=text, reason=note[:200] or None, time=time_of_day_in(text))
 
     def decline(self, actor: str, ref: str, reason: str) -> list[Reply]:
         """Decline a school booking with a reason the school is told."""
         return self._decide(actor, ref, "decline", reason=reason.strip()[:200])
+
+    def acknowledge(self, actor: str, ref: str) -> list[Reply]:
+        """Mark the school's answer on a booking as seen; it leaves the to-do list."""
+        booking = self.ctx.desk.schools.acknowledge(ref, actor, self.ctx.now())
+        return [Reply(self.texts("acknowledged", ref=booking.ref), edit=True)]
 
     def _decide(self, actor: str, ref: str, action: str, **extra) -> list[Reply]:
         try:
             booking = self.ctx.desk.schools.decide(ref, action, actor, self.ctx.now(), **extra)
         except AlreadyDecided as error:
             self.ctx.state.clear(actor)
-            return [Reply(self.texts("already_decided", ref=ref, status=error.booking.decision_text), error=True)]
+            return [Reply(self.texts("already_decided", ref=error.booking.ref, status=error.booking.decision_text),
+                          error=True)]
         except BookingError as error:
             return [Reply(str(error), error=True)]
         self.ctx.state.clear(actor)
-        self._tell_school(booking)
-        return [Reply(self.texts("decided", ref=ref, status=booking.decision_text), edit=action == "approve")]
+        self.tell_school(booking)
+        return [Reply(self.texts("decided", ref=booking.ref, status=booking.decision_text), edit=action == "approve")]
 
-    def _tell_school(self, booking) -> None:
+    def tell_school(self, booking) -> None:
+        """The decision, to the school where it booked and by e-mail; an approval carries the calendar file."""
         t, ref = self.texts, booking.ref
         if booking.status == "已确认":
             program = self.ctx.desk.catalog.program(booking.request.program_id)
-            self.ctx.notify(booking.user_key, Reply(
-                t("school_approved", ref=ref, date=date_label(booking.scheduled_date), time=booking.request.time_of_day),
-                attachment=Attachment(f"{ref}.ics", booking_ics(booking, program), "text/calendar")), ref)
-        elif booking.status == "已改期待确认":
-            self.ctx.notify(booking.user_key, Reply(
-                t("school_proposed", ref=ref, date=date_label(booking.scheduled_date)),
-                [[Button(t("btn_accept_date"), f"sch:accept:{ref}"), Button(t("btn_reject_date"), f"sch:reject:{ref}")]]),
-                ref)
+            reply = Reply(t("school_approved", ref=ref, date=date_label(booking.scheduled_date), time=booking.time_text),
+                          attachment=Attachment(f"{ref}.ics", booking_ics(booking, program), "text/calendar"))
+        elif booking.status == PROPOSED:
+            note = t("school_proposal_note", note=booking.reason) if booking.reason else ""
+            reply = Reply(t("school_proposed", ref=ref, date=date_label(booking.scheduled_date), time=booking.time_text,
+                            note=note),
+                          [[Button(t("btn_accept_date"), f"sch:accept:{ref}"), Button(t("btn_counter"), f"sch:counter:{ref}")],
+                           [Button(t("btn_withdraw_booking"), f"sch:withdraw:{ref}")]])
         else:
-            self.ctx.notify(booking.user_key, Reply(t("school_declined", ref=ref, reason=booking.reason or "")), ref)
+            reply = Reply(t("school_declined", ref=ref, reason=booking.reason or ""))
+        self.ctx.tell_school(booking, reply)
 
     def attendees(self, session_id: int) -> list[Reply]:
         """The sign-ups of a session, as a list and as a CSV file."""

@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from runtime.database import Database, Migration, add_column
-from runtime.keys import rekey_web_users
+from runtime.database import Database, Migration, add_column, retire_web_session_ids
 from runtime.masking import mask_personal
 
 
@@ -45,8 +44,8 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX outbox_by_user ON outbox (user, id)",
         "CREATE INDEX outbox_by_due ON outbox (set_aside, due)",
     ]),
-    ("0004_hash_web_session_ids", [  # store web users as a keyed hash of their session id, never the id itself
-        lambda conn: rekey_web_users(conn, [("states", "user"), ("settings", "user"), ("outbox", "user")]),
+    ("0004_retire_web_session_ids", [  # no browser's session id stays in the file as a user key
+        retire_web_session_ids([("states", "user"), ("settings", "user"), ("outbox", "user")]),
     ]),
 ]
 
@@ -155,6 +154,35 @@ class ChatState:
                 "per_day": [(r["day"], r["n"]) for r in per_day], "top": [(r["what"], r["n"]) for r in top],
                 "up": votes["up"], "down": votes["down"]}
 
+    def weekly_topics(self, since: float) -> list[dict]:
+        """Questions per ISO week (Monday's date, Shanghai) and topic: rows {week, topic, n}."""
+        return self._all("""SELECT date(asked_at, 'unixepoch', '+8 hours', 'weekday 0', '-6 days') AS week,
+                                   coalesce(nullif(topic, ''), '（未归类）') AS topic, count(*) AS n
+                            FROM questions WHERE asked_at >= ? GROUP BY week, topic ORDER BY week""", [since])
+
+    def outcomes(self, since: float) -> dict[str, int]:
+        """How questions ended: answered, not sure (unsure/empty), declined (off-topic)."""
+        row = self._one("""SELECT coalesce(sum(answered = 1), 0) AS answered,
+                                  coalesce(sum(answered = 0 AND status != 'offtopic'), 0) AS unsure,
+                                  coalesce(sum(answered = 0 AND status = 'offtopic'), 0) AS declined
+                           FROM questions WHERE asked_at >= ?""", [since])
+        return dict(row)
+
+    def votes_by_topic(self, since: float) -> list[dict]:
+        """👍 and 👎 per topic: rows {topic, up, down}."""
+        return self._all("""SELECT coalesce(nullif(q.topic, ''), '（未归类）') AS topic,
+                                   sum(f.vote > 0) AS up, sum(f.vote < 0) AS down
+                            FROM feedback f JOIN questions q ON q.id = f.question_id
+                            WHERE f.at >= ? GROUP BY 1 ORDER BY count(*) DESC""", [since])
+
+    def to_improve(self, limit: int = 100) -> list[dict]:
+        """Questions staff should look at: not answered with confidence (off-topic aside) or voted 👎,
+        not yet marked handled; newest first. Rows {id, asked_at, text, status, answered, vote, top_id}."""
+        return self._all("""SELECT q.id, q.asked_at, q.text, q.status, q.answered, q.top_kind, q.top_id, f.vote
+                            FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
+                            WHERE q.reviewed = 0 AND ((q.answered = 0 AND q.status != 'offtopic') OR f.vote < 0)
+                            ORDER BY q.id DESC LIMIT ?""", [limit])
+
     def setting(self, user: str, key: str, default: str | None = None) -> str | None:
         row = self._one("SELECT value FROM settings WHERE user = ? AND key = ?", [user, key])
         return row["value"] if row else default
@@ -249,12 +277,14 @@ class ChatState:
             return conn.execute("DELETE FROM outbox WHERE set_aside IS NOT NULL AND set_aside < ?",
                                 [before if before is not None else float("inf")]).rowcount
 
-    def forget(self, user: str) -> None:
-        """Drop everything kept under this user's key (questions are stored without one); the deleted bytes are
-        overwritten (secure_delete) and the write-ahead log is truncated."""
+    def forget(self, user: str, refs: list[str] | tuple[str, ...] = ()) -> None:
+        """Drop everything kept under this user's key (questions are stored without one) and the messages waiting
+        for others about the user's records (`refs`: sign-up and booking codes); the deleted bytes are overwritten
+        (secure_delete) and the write-ahead log is truncated."""
         with self.db.write() as conn:
             for table in ("states", "settings", "outbox"):
                 conn.execute(f"DELETE FROM {table} WHERE user = ?", [user])
+            conn.executemany("DELETE FROM outbox WHERE ref = ?", [(ref,) for ref in refs if ref])
         self.db.checkpoint()
 
     def purge(self, *, questions_before: float, records_before: float) -> dict:

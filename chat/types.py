@@ -86,6 +86,7 @@ class Event:
     args: tuple[str, ...] = ()
     is_admin: bool = False
     public: bool = False  # said where others can read it (a group chat): no personal details there
+    origin: str = ""      # where it came from, for limits across users: the client address on the web page
 
     @classmethod
     def parse_text(cls, user: str, text: str, is_admin: bool = False, public: bool = False) -> "Event":

@@ -74,6 +74,8 @@ def _post_init(services: dict, admin_ids: frozenset[int]) -> Callable[[Applicati
     async def post_init(app: Application) -> None:
         """Hand the services to the callbacks (again, in case persistence replaced bot_data) and set the menu."""
         app.bot_data.update(services)
+        if app.bot.username:  # a guardian's consent link the child can pass on (chat/consent.py)
+            services["assistant"].offer_link("Telegram", f"https://t.me/{app.bot.username}?start={{payload}}")
         await set_command_menu(app.bot, services["assistant"].texts.commands, admin_ids)
     return post_init
 

@@ -75,10 +75,19 @@ async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return verdict is Verdict.OK
 
 
+def for_another_bot(text: str, username: str | None) -> bool:
+    """True for "/forget@other_bot …": a command addressed to another bot in the same chat."""
+    head = (text or "").strip().split(maxsplit=1)[0] if (text or "").strip() else ""
+    name = head.partition("@")[2]
+    return head.startswith("/") and bool(name) and name.lower() != (username or "").lower()
+
+
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Pass a /command (known or not) to the assistant."""
+    """Pass a /command (known or not) to the assistant; commands for another bot are not ours to answer."""
+    text = update.effective_message.text
+    if for_another_bot(text, context.bot.username):
+        return
     if update.effective_user and await admitted(update, context):
-        text = update.effective_message.text
         await respond(update, context, Event.parse_text(user_key(update), text, is_admin(update, context), in_group(update)))
 
 

@@ -9,9 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import MessageLimit
 
 from chat.types import Button, Reply
+from runtime.textsplit import split_text as split_parts
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted after entity parsing, in UTF-16 code units
-SEPARATORS = ("\n\n", "\n")             # paragraphs first, then lines, then a hard cut
 
 
 @dataclass
@@ -29,41 +29,7 @@ def units(text: str) -> int:
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut text into parts of at most `limit` units, at blank lines, then at line ends, then anywhere."""
-    return [part for part in (p.strip("\n") for p in _split(text, limit, SEPARATORS)) if part.strip()]
-
-
-def _split(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
-    if units(text) <= limit:
-        return [text]
-    if not separators:
-        return _hard_split(text, limit)
-    sep, finer = separators[0], separators[1:]
-    parts: list[str] = []
-    current = ""
-    for piece in text.split(sep):
-        joined = current + sep + piece if current else piece
-        if units(joined) <= limit:
-            current = joined
-            continue
-        if current:
-            parts.append(current)
-        pieces = _split(piece, limit, finer)
-        parts.extend(pieces[:-1])
-        current = pieces[-1]
-    parts.append(current)
-    return parts
-
-
-def _hard_split(text: str, limit: int) -> list[str]:
-    parts, current, size = [], [], 0
-    for char in text:
-        width = units(char)
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    return parts + ["".join(current)]
+    return split_parts(text, limit, units)
 
 
 def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:

@@ -1,13 +1,13 @@
 """Answer a question: understand it, put help first when a child is in danger now, then look up or rank.
 
 Stages, each in its own module: understanding (understand.py), danger (danger.py), requests that are not law
-(intents.py), article look-ups (lookup.py), ranking (ranking.py), wording (render.py). This module only orders them
-and decides how sure the answer is.
+(intents.py), article look-ups (lookup.py), recall and similarity (ranking.py), choosing among candidates
+(selection.py), building matches (matches.py), wording (render.py). This module only orders them and decides how
+sure the answer is.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 from knowledge import render
@@ -18,11 +18,13 @@ from knowledge.danger import DangerDetector, load_danger_rules
 from knowledge.intents import IntentReader, load_intents
 from knowledge.kb import KnowledgeBase
 from knowledge.lookup import Lookup, article_match
+from knowledge.matches import TOP_MATCHES, MatchBuilder
 from knowledge.manifest import laws_db, read_manifest, source_fingerprint
 from knowledge.model import SynonymRule, Trigger
 from knowledge.normalize import compact, normalize
-from knowledge.ranking import Candidate, Query, Ranker
+from knowledge.ranking import Candidate, Ranker
 from knowledge.segment import Segmenter
+from knowledge.selection import Selector
 from knowledge.understand import Reader, Understanding, load_reader
 from knowledge.vocabulary import vocabulary_file
 
@@ -32,13 +34,6 @@ MAX_QUESTION = 400        # characters read from a question; the rest is ignored
 ANSWER_THRESHOLD = 0.28   # confidence (0-1) from which the bot answers a question about children or law
 SURE_THRESHOLD = 0.40     # below this the answer says which question it is answering ("您问的可能是…")
 OPEN_THRESHOLD = 0.55     # the same for a question with no sign of being about children or law
-FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
-LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
-POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
-FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
-MISFIT_WEIGHT = 0.25      # share of a FAQ entry's score lost when it answers another question or the other side
-HARM_MISFIT = 0.5         # misfit of an entry that never talks about the harm the question describes
-TOP_MATCHES = 5
 LONG_QUESTION = 40        # characters from which a question probably asks more than one thing
 ALSO_THRESHOLD = 0.35     # how well another curated answer must fit to be offered as "also relevant"
 
@@ -57,9 +52,8 @@ class Engine:
         self.render = render.Renderer(kb, messages)
         self.lookup = Lookup(kb, self.render, statutes_db)
         self.refs = self.lookup.refs
-        self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
-        self.entry_harms = {fid: self._harms(" ".join([row["question"], *row["paraphrases"]]))
-                            for fid, row in kb.faq.items()}
+        self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent)
+        self.build = MatchBuilder(kb, self.render)
 
     @classmethod
     def open(cls, settings: KnowledgeSettings) -> "Engine":
@@ -92,15 +86,16 @@ class Engine:
         understood = self.reader.read(prepared)
         danger = self.danger.detect(prepared, understood)
         refs = self.refs.find(text)
-        harm = bool(danger.alerts or danger.mentioned)
-        intent = None if refs or legal_only else self.intents.match(prepared, understood, harm)
+        harms = frozenset(rule.id for rule in (*danger.alerts, *danger.mentioned))
+        intent = None if refs or legal_only else self.intents.match(prepared, understood, bool(harms))
         if refs:
             result = self.lookup.answer(question, refs)
-        elif intent:
-            result = Answer(question, True, False, self.render.intent(intent.id, self.kb.contacts), [], "intent",
-                            intent=intent.command)
+        elif intent:  # the flow answers; the legal matches stay for whoever reads the contract (「12355是做什么的」)
+            legal = self._search(question, text, understood=understood, harms=harms)
+            result = Answer(question, True, False, self.render.intent(intent.id, self.kb.contacts),
+                            legal.matches if legal.answered else [], "intent", intent=intent.command)
         else:
-            result = self._search(question, text, understood=understood)
+            result = self._search(question, text, understood=understood, harms=harms)
         if danger.now and not legal_only:
             writer = understood.writer or ("child" if "我" in prepared else "")  # the one at risk writes
             return self.render.emergency(result, danger.alerts, writer, self.kb.contacts)
@@ -108,73 +103,18 @@ class Engine:
             result = self.render.for_writer(result, understood, danger.mentioned, self.kb.contacts)
         return result
 
-    def _harms(self, text: str) -> frozenset[str]:
-        """The kinds of harm a text talks about (violence, sexual abuse, self-harm …), from the danger rules."""
-        return frozenset(rule.id for rule in self.danger.rules if rule.mentioned(self.segmenter.prepare(text)))
-
-    def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
-             understood: Understanding | None = None) -> list[Candidate]:
-        """Candidates best first: entries that answer the question asked, from its side, about the same harm,
-        and curated answers first."""
-        query = query or self.ranker.query(text)
-        understood = understood or self.reader.read(query.prepared)
-        harms = self._harms(query.prepared)
-        ranked = self.ranker.rank(query, exclude)
-        if not ranked:
-            return ranked
-        named = self.refs.laws_in(normalize(text))
-        for cand in ranked:
-            if named and any(s["law"] in named for s in self._sources(cand)):
-                cand.score += LAW_MENTION_BOOST  # the user named a law: its articles fit better
-            if cand.kind == "faq":
-                misfit = self.reader.conflict(understood, self.entry_sense[cand.ref])
-                if harms and not harms & self.entry_harms[cand.ref]:
-                    misfit = min(1.0, misfit + HARM_MISFIT)
-                cand.score *= 1 - MISFIT_WEIGHT * misfit
-        ranked.sort(key=lambda c: c.score, reverse=True)
-        prepared = query.prepared
-        if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers
-            best_policy = self._policy_for(prepared, exclude)
-            if best_policy and best_policy.score >= POLICY_ACCEPT:
-                ranked = [c for c in ranked if (c.kind, c.ref) != ("policy", best_policy.ref)]
-                return [best_policy] + ranked
-        best_faq = next((c for c in ranked if c.kind == "faq"), None)
-        if best_faq and best_faq is not ranked[0] and (
-                best_faq.score >= FAQ_ACCEPT or best_faq.score + FAQ_PREFERENCE >= ranked[0].score):
-            ranked.remove(best_faq)
-            ranked.insert(0, best_faq)
-        return ranked
-
-    def _sources(self, cand: Candidate) -> list[dict]:
-        if cand.kind == "faq":
-            return self.kb.faq[cand.ref]["sources"]
-        if cand.kind in ("article", "digest"):
-            return [{"law": self.kb.articles[cand.ref]["law"]}]
-        return []
-
-    def _policy_for(self, prepared: str, exclude: str | None) -> Candidate | None:
-        """The work-plan item the question is about, judged without the words every such question shares."""
-        core = prepared
-        names = [normalize(p) for item in self.kb.policies.values() for p in item["projects"]]
-        for trigger in self.policy_intent:
-            for group in trigger.groups:
-                for phrase in sorted(group, key=len, reverse=True):
-                    if not any(phrase in name for name in names):  # keep 童悦空间, drop 谁负责
-                        core = core.replace(phrase, " ")
-        ranked = self.ranker.rank(self.ranker.query(core), exclude) if core.strip() else []
-        return next((c for c in ranked if c.kind == "policy"), None)
-
     @staticmethod
     def confidence(best: Candidate) -> float:
         """0-1: how sure the engine is that the best candidate answers the question."""
         return min(1.0, best.score)
 
     def _search(self, question: str, text: str, exclude: str | None = None,
-                understood: Understanding | None = None) -> Answer:
+                understood: Understanding | None = None, harms: frozenset[str] | None = None) -> Answer:
         query = self.ranker.query(text)
         understood = understood or self.reader.read(query.prepared)
-        ranked = self.rank(text, exclude, query, understood)
-        matches = self._diverse([self._match(c) for c in ranked[:TOP_MATCHES * 4]])
+        harms = self.selector.harms(query.prepared) if harms is None else harms
+        ranked = self.selector.rank(text, exclude, query, understood, harms)
+        matches = self.build.diverse([self.build.match(c) for c in ranked[:TOP_MATCHES * 4]])
         confidence = self.confidence(ranked[0]) if ranked else 0.0
         prepared = query.prepared
         in_scope = query.expanded or any(t.fires(prepared) for t in self.in_scope)
@@ -188,11 +128,12 @@ class Engine:
             return Answer(question, False, False, text_out, matches, status, suggestions=suggestions,
                           confidence=confidence)
         top = matches[0]
-        suggestions = self._related(top, matches)
+        suggestions = self.build.related(top, matches)
         if top.kind == "faq":
-            sense = self.entry_sense[top.id]
+            sense = self.selector.entry_sense[top.id]
             sure = confidence >= SURE_THRESHOLD
-            verdict = "" if sure and self.reader.same_question(understood, sense) else self.reader.verdict(top.text)
+            same = self.reader.same_question(understood, sense) and self.selector.same_harm(harms, top.id)
+            verdict = "" if sure and same else self.reader.verdict(top.text)
             body = self.render.faq(top, verdict)
             if sure and (verdict or self.reader.other_side(understood, sense)):  # say which question this answers
                 body = self.render.answering(top) + "\n\n" + body
@@ -208,41 +149,5 @@ class Engine:
         return Answer(question, True, False, body, matches, top.kind, suggestions=suggestions,
                       confidence=confidence)
 
-    # ---- building matches ---------------------------------------------------------------------
-    @staticmethod
-    def _diverse(matches: list[Match]) -> list[Match]:
-        """Best first, then only matches that add an article not already cited above them."""
-        if not matches:
-            return matches
-        chosen, seen = [matches[0]], {(s["law"], s["article"]) for s in matches[0].sources}
-        for match in matches[1:]:
-            keys = {(s["law"], s["article"]) for s in match.sources}
-            if (keys - seen or (not keys and match.kind == "policy")) and len(chosen) < TOP_MATCHES:
-                chosen.append(match)
-                seen |= keys
-        return chosen
-
-    def _match(self, cand: Candidate) -> Match:
-        score = round(cand.score, 4)
-        if cand.kind == "faq":
-            row = self.kb.faq[cand.ref]
-            return Match("faq", row["id"], row["question"], row["answer"], score, row["sources"],
-                         self.render.documents(row["id"]))
-        if cand.kind == "policy":
-            row = self.kb.policies[cand.ref]
-            return Match("policy", str(row["number"]), row["title"], row["summary"], score, [])
-        return article_match(self.kb.articles[cand.ref], score)
-
     def article_match(self, row: dict, score: float) -> Match:
         return article_match(row, score)
-
-    def _related(self, top: Match, matches: list[Match]) -> list[Match]:
-        """Two or three other questions worth offering next to the answer."""
-        related = []
-        if top.kind == "faq":
-            for fid in self.kb.faq[top.id]["related"]:
-                row = self.kb.faq.get(fid)
-                if row:
-                    related.append(Match("faq", fid, row["question"], row["answer"], 0.0, row["sources"]))
-        related += [m for m in matches[1:] if m.kind == "faq" and m.id not in {r.id for r in related}]
-        return related[:3]

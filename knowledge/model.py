@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass, field
 
 from knowledge.normalize import normalize
@@ -180,7 +181,12 @@ class Trigger:
         return cls(groups)
 
     def fires(self, text: str) -> bool:
-        return all(any(alt in text for alt in group) for group in self.groups)
+        return all(pattern.search(text) for pattern in self._patterns)
+
+    @cached_property
+    def _patterns(self) -> list[re.Pattern]:
+        """One regular expression per group: the search runs in C, not phrase by phrase in Python."""
+        return [re.compile("|".join(map(re.escape, sorted(group, key=len, reverse=True)))) for group in self.groups]
 
     def fires_on(self, found: set[str]) -> bool:
         """Like fires, given the set of this text's phrases already found by a PhraseFinder."""

@@ -47,7 +47,7 @@ class Renderer:
             label = f"第{int_to_cn(s['article'])}条{s.get('suffix', '')}"
             version = self.version(s["law"], s["article"], s.get("suffix", ""))
             lines.append(self._m("basis_line", law=s["law"], label=label, version=version))
-        lines += [self._m("basis_document", name=d["name"], issuer=d["issuer"], date=d["date"]) for d in documents]
+        lines += [self._m("basis_document", kind=d["kind"], name=d["name"], issuer=d["issuer"], date=d["date"]) for d in documents]
         return "\n".join(lines)
 
     def faq(self, match: Match, drop: str = "") -> str:

@@ -14,6 +14,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 
 # 「我今年15岁」「我才13」「本人16周岁」: the writer's own age
 _SELF_AGE = re.compile(r"(?:我|本人)(?:今年|现在|才|已经|刚|刚满|已|都)?(?:满)?(\d{1,2})(?:周岁|岁|了)")
+LAW_ASKS = {"liability", "punishment", "procedure"}  # asking these is asking about the law, not calling for help
 GENERIC_ASKS = {"help"}  # 「怎么办」 goes with any question: it never makes an entry a misfit
 _AGES = re.compile(r"(\d{1,2})\s*(?:周岁|岁)")
 
@@ -54,6 +55,8 @@ class Reader:
     def read(self, prepared: str) -> Understanding:
         asks = tuple(kind for kind, triggers in self.asks if _any(triggers, prepared))
         sides = [kind for kind, triggers in self.sides if _any(triggers, prepared)]
+        if len(sides) > 1 and "victim" in sides and not _active(self.sides, "offender", prepared):
+            sides = ["victim"]  # 「被同学打伤了」: the harm words are said of what was done to them
         writers = [kind for kind, triggers in self.writers if _any(triggers, prepared)]
         ages = tuple(int(a) for a in _AGES.findall(prepared))
         own = _SELF_AGE.search(prepared)
@@ -62,7 +65,8 @@ class Reader:
             writer = "child"
         return Understanding(asks=asks, side=sides[0] if len(sides) == 1 else "", writer=writer, ages=ages,
                              now=_any(self.now, prepared), ongoing=_any(self.ongoing, prepared),
-                             past=_any(self.past, prepared), legal=_any(self.legal, prepared),
+                             past=_any(self.past, prepared),
+                             legal=bool(set(asks) & LAW_ASKS) or _any(self.legal, prepared),
                              seeking=_any(self.seeking, prepared))
 
     def verdict(self, answer: str) -> str:
@@ -96,6 +100,21 @@ class Reader:
         if asked_kinds and entry_kinds and not asked_kinds & entry_kinds:
             penalty += 0.4
         return min(1.0, penalty)
+
+
+def _active(table: list[tuple[str, list[Trigger]]], kind: str, text: str) -> bool:
+    """A phrase of this kind occurs without a 被 just before it (「把同学打伤了」, not 「被同学打伤了」)."""
+    for name, triggers in table:
+        if name != kind:
+            continue
+        for trigger in triggers:
+            for alt in (a for group in trigger.groups for a in group):
+                start = text.find(alt)
+                while start >= 0:
+                    if "被" not in text[max(0, start - 6):start + 1] and not alt.startswith("被"):
+                        return True
+                    start = text.find(alt, start + 1)
+    return False
 
 
 def _any(triggers: list[Trigger], text: str) -> bool:

@@ -16,8 +16,10 @@ add_column), and the record starts with them.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +45,27 @@ def add_column(table: str, column: str, declaration: str) -> Callable[[sqlite3.C
         if column not in columns:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     step.__name__ = f"add_column_{table}_{column}"
+    return step
+
+
+_RAW_WEB_ID = re.compile(r"web:([A-Za-z0-9_-]{32})")  # a browser's session id, as older code used it for a key
+
+
+def retire_web_session_ids(table_columns: Sequence[tuple[str, str]]) -> Callable[[sqlite3.Connection], None]:
+    """A migration step for files from before web sessions were issued by the server: user keys that were a
+    browser's session id itself ("web:<id>") become "web:old-<SHA-256 of the id>", so no database or backup holds
+    a value that would work as a session cookie (web.sessions keeps only digests too)."""
+    def step(conn: sqlite3.Connection) -> None:
+        for table, column in table_columns:
+            if not conn.execute("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                [table]).fetchone():
+                continue
+            for row in conn.execute(f"SELECT DISTINCT {column} AS user FROM {table} WHERE {column} LIKE 'web:%'"
+                                    ).fetchall():
+                if match := _RAW_WEB_ID.fullmatch(row["user"]):
+                    hidden = "web:old-" + hashlib.sha256(match.group(1).encode()).hexdigest()[:32]
+                    conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [hidden, row["user"]])
+    step.__name__ = "retire_web_session_ids"
     return step
 
 

@@ -59,8 +59,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEB_IP_RATE_LIMIT_PER_MINUTE", "`120`",
             "API requests one client address may make per minute across its sessions (0 = off)", "120"),
     Setting("WEB_TRUST_PROXY", "`0`",
-            "`1` only behind a local reverse proxy: the client address is read from `X-Forwarded-For`", "0"),
+            "`1` only behind your own reverse proxy: the client address is the last `X-Forwarded-For` entry (the "
+            "one the proxy adds); the app must then not be reachable except through the proxy", "0"),
     Setting("WEB_COOKIE_SECURE", "`0`", "`1` when served over HTTPS: cookies get the `Secure` flag", "0"),
+    Setting("WEB_SESSION_IDLE_DAYS", "`30`",
+            "days a browser session may stay unused before it ends (the server issues sessions; `web.sqlite`)", "30"),
+    Setting("WEB_PUBLIC_URL", "`http://WEB_HOST:WEB_PORT`",
+            "the address people open the web page at, e.g. `https://pufa.example.cn`: staff set-up links, lecture "
+            "share links, QR codes and a guardian's consent link use it", "https://pufa.example.cn"),
+    Setting("TELEGRAM_BOT_USERNAME", "none",
+            "the bot's @username without the @: lecture share links then also offer `t.me/<name>?start=lec_<id>`",
+            "pudong_pufa_bot"),
+    Setting("WEB_STAFF_IDLE_MINUTES", "`30`",
+            "minutes without a request after which a staff member is signed out of the web desk", "30"),
+    Setting("SMTP_HOST", "none → no e-mail",
+            "the office's mail server; setting it turns e-mail on (decisions, proposals and reminders to schools that "
+            "gave an address, new bookings and schools' answers to staff accounts with one); sent by `python bot.py web`",
+            "smtp.example.cn"),
+    Setting("SMTP_PORT", "587 / 465 / 25 by `SMTP_TLS`", "the mail server's port", "587"),
+    Setting("SMTP_USER", "none", "login name at the mail server (with `SMTP_PASSWORD`)", "pufa@example.cn"),
+    Setting("SMTP_PASSWORD", "none", "its password; never printed or logged", ""),
+    Setting("SMTP_FROM", "—", "required with a host: the sender, e.g. `浦东普法助手 <pufa@example.cn>`",
+            "浦东普法助手 <pufa@example.cn>"),
+    Setting("SMTP_TLS", "`starttls`", "`starttls`, `ssl` (implicit TLS, port 465) or `none` (a local relay only)",
+            "starttls"),
+    Setting("SIGNUP_MAX_ATTENDEES", "`5`", "people one lecture sign-up may bring (1–10)", "5"),
+    Setting("SIGNUP_MAX_PER_PHONE", "`2`",
+            "active sign-ups for one lecture session with the same contact phone number", "2"),
+    Setting("SIGNUP_MAX_PER_NAME", "`2`", "active sign-ups for one lecture session under the same name", "2"),
+    Setting("SIGNUP_BURST_PER_HOUR", "`5`",
+            "sign-ups and school bookings one client address (web page) or one user may submit per hour (0 = off)",
+            "5"),
     Setting("DATA_RETENTION_DAYS", "`90`",
             "days after a session or booking before names and phone numbers are purged (also unfinished forms and "
             "records of undeliverable notifications)", "90"),
@@ -145,14 +174,25 @@ def integer_setting(env: Mapping[str, str], name: str, default: int, low: int, h
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
-def flag_setting(env: Mapping[str, str], name: str) -> bool:
-    """An on/off setting (1/0, true/false, yes/no, on/off); off when it is not set."""
+def flag_setting(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """An on/off setting (1/0, true/false, yes/no, on/off); `default` when it is not set."""
     value = env.get(name, "").lower()
     if not value:
-        return False
+        return default
     if value not in _FLAGS:
         raise SettingsError(f"{name} 只能填 1（开启）或 0（关闭），现在是：{value}")
     return _FLAGS[value]
+
+
+def web_public_url(environ: Mapping[str, str] | None = None) -> str:
+    """WEB_PUBLIC_URL without a trailing slash, or the local address of `python bot.py web`."""
+    env = environment(environ)
+    url = env.get("WEB_PUBLIC_URL", "").rstrip("/")
+    if url:
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise SettingsError(f"WEB_PUBLIC_URL 应是网页的公网地址，例如 https://pufa.example.cn，现在是：{url}")
+        return url
+    return f"http://{env.get('WEB_HOST') or '127.0.0.1'}:{env.get('WEB_PORT') or '8080'}"
 
 
 def retention_days(environ: Mapping[str, str] | None = None) -> int:

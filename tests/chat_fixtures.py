@@ -56,6 +56,7 @@ def sign_up(bot, user, name="李四", phone="13912345678", attendees="1"):
 
 
 SCHOOL_ANSWERS = ["上海市浦东新区进才实验小学", "川沙", "浦东新区某某路100号", "张老师", "德育主任", "021-12345678",
+                  "zhang@school.sh.cn",
                   "四至六年级", "120"]
 
 

@@ -22,7 +22,7 @@ def main(data_dir: str, kb_dir: str) -> None:
     print("READY", flush=True)
     for n in range(100000):
         user = f"tg:{1000 + n}"
-        for event in (Event(user=user, button=f"privacy:agree:lec:join:{session.id}"), Event(user=user, text="测试用户"),
+        for event in (Event(user=user, button=f"privacy:agree:lec:join:{session.id}"), Event(user=user, text="测试" + chr(0x4E00 + n // 1000) + chr(0x4E00 + n % 1000)),
                       Event(user=user, button="lec:pick:role:0"), Event(user=user, text=f"139{n:08d}"),
                       Event(user=user, text="1")):
             bot.handle(event)

@@ -85,6 +85,56 @@ def test_decisions_from_the_command_line_reach_the_school(bot, tmp_path, capsys)
     assert "PD-2026-0001" in capsys.readouterr().out
 
 
+def test_the_whole_loop_from_the_command_line_and_a_second_decision_fails(bot, tmp_path, capsys):
+    book_school(bot)
+    take_outbox(bot)
+    assert run(bot, tmp_path, "approve", "PD-2026-0001", "12月22日") == 0
+    assert bot.desk.schools.get("PD-2026-0001").scheduled_date.isoformat() == "2026-12-22"  # the second wish
+    capsys.readouterr()
+    assert run(bot, tmp_path, "decline", "PD-2026-0001", "讲师已满") == 1
+    assert "已经处理过" in capsys.readouterr().err
+
+
+def test_pending_shows_every_open_status(bot, tmp_path, capsys):
+    from chat.types import Event
+
+    book_school(bot)
+    assert run(bot, tmp_path, "propose", "PD-2026-0001", "12月23号下午吧，16和18号讲师都排满了") == 0
+    booking = bot.desk.schools.get("PD-2026-0001")
+    assert booking.status == "已改期待确认" and booking.time_text == "下午" and "讲师都排满了" in booking.reason
+    capsys.readouterr()
+    assert run(bot, tmp_path, "pending") == 0
+    assert "PD-2026-0001" in capsys.readouterr().out  # waiting for the school: still on the list
+    bot.handle(Event(user="tg:3", button="sch:accept:PD-2026-0001"))
+    assert run(bot, tmp_path, "pending") == 0
+    assert "学校已接受建议日期" in capsys.readouterr().out  # the school's answer, until staff have seen it
+    assert run(bot, tmp_path, "ack", "PD-2026-0001") == 0
+    capsys.readouterr()
+    run(bot, tmp_path, "pending")
+    assert "没有待办" in capsys.readouterr().out
+
+
+def test_staff_accounts_from_the_command_line(bot, tmp_path, capsys):
+    assert run(bot, tmp_path, "staff-add", "王丽", "--email", "wangli@example.cn") == 0
+    out = capsys.readouterr().out
+    assert "/staff/setup?key=" in out and "24 小时" in out
+    key = out.split("key=")[1].split()[0]
+    bot.desk.accounts.set_password(key, "a long passphrase", bot.ctx.now())
+    assert run(bot, tmp_path, "staff-add", "王丽") == 1
+    capsys.readouterr()
+    assert run(bot, tmp_path, "staff-list") == 0
+    assert "王丽" in (listed := capsys.readouterr().out) and "wangli@example.cn" in listed and "已设密码" in listed
+    token, _ = bot.desk.accounts.open_session(bot.desk.accounts.sign_in("王丽", "a long passphrase", bot.ctx.now()),
+                                              bot.ctx.now())
+    assert run(bot, tmp_path, "staff-reset", "王丽") == 0
+    assert bot.desk.accounts.session(token, bot.ctx.now()) is None  # a reset signs the person out
+    assert run(bot, tmp_path, "staff-remove", "王丽") == 0
+    assert bot.desk.accounts.all() == []
+    assert run(bot, tmp_path, "staff-remove", "王丽") == 1
+    actions = [e.action for e in bot.desk.store.audit_log(target="staff:王丽")]
+    assert {"staff_add", "staff_reset", "staff_remove"} <= set(actions)
+
+
 # ---- refusals exit non-zero with a clear message, never a traceback --------------------------------------------
 
 def test_a_second_decision_exits_non_zero(bot, tmp_path, capsys):

@@ -22,9 +22,16 @@ def make_session(path):
             "家长", SEATS, starts - timedelta(days=1), created_by="staff:1", now=NOW).id
 
 
+def person(user_key: str) -> tuple[str, str]:
+    """A distinct name and phone number for each of the 200 people (the per-phone and per-name caps hold)."""
+    n = int(user_key.split(":")[1])
+    return "王" + chr(0x4E00 + n), f"139{n:08d}"
+
+
 def sign_up_once(path, session_id, user_key):
+    name, phone = person(user_key)
     with BookingStore(path) as store:
-        return Lectures(store).sign_up(session_id, user_key, "王丽", "13812345678", "家长", 1, NOW)
+        return Lectures(store).sign_up(session_id, user_key, name, phone, "家长", 1, NOW)
 
 
 def check_outcome(path, session_id):

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from booking import BookingError, BookingStore, Lectures, NotFound, ValidationError
+from booking import BookingError, BookingStore, Lectures, NotFound, SignupLimits, ValidationError
 from booking.clock import SHANGHAI
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
@@ -13,7 +13,7 @@ PHONE = "13812345678"
 @pytest.fixture
 def lectures(tmp_path):
     store = BookingStore(tmp_path / "booking.db")
-    yield Lectures(store)
+    yield Lectures(store, limits=SignupLimits(max_attendees=10, per_phone=100, per_name=100))  # caps: own tests
     store.close()
 
 

@@ -63,30 +63,6 @@ def test_second_sign_up_to_the_same_session_is_refused(bot):
     assert "已报名" in again[0].text
 
 
-def test_student_under_14_needs_a_guardian(bot):
-    session = new_session(bot)
-    user = "tg:7"
-    say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
-    say(bot, user, text="王小明")
-    say(bot, user, button="lec:pick:role:1")
-    asks_guardian = say(bot, user, button="lec:pick:under14:0")
-    assert "监护人" in asks_guardian[-1].text
-    say(bot, user, text="王丽")
-    asks_phone = say(bot, user, text="13812345678")
-    assert "监护人" in asks_phone[0].text or "监护人" in asks_phone[-1].text
-    refused = say(bot, user, text="好的")
-    assert "监护人本人确认" in refused[0].text
-    say(bot, user, button="lec:pick:guardian_ok:0")
-    say(bot, user, text="1")
-    done = say(bot, user, button="lec:ok")
-    assert "报名成功" in done[0].text
-    stored = bot.desk.lectures.my_registrations(user)[0]
-    assert (stored.name, stored.guardian_name, stored.guardian_phone) == ("王小明", "王丽", "+8613812345678")
-    assert stored.guardian_consent_at is not None
-    shown = say(bot, user, command="privacy")[0].text
-    assert "监护人 王丽" in shown and "同意报名" in shown
-
-
 def test_restart_in_the_middle_of_a_form_continues(engine, tmp_path):
     first = make_assistant(engine, tmp_path)
     session = new_session(first)
@@ -106,7 +82,7 @@ def test_school_booking_review_and_staff_approval(bot):
     submitted = book_school(bot)
     assert "PD-2026-0001" in submitted[0].text and "待审核" in submitted[0].text
     alert = take_outbox(bot)
-    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001" in buttons([alert[0][1]])
+    assert alert[0][0] == ADMIN and "adm:approve:PD-2026-0001:1" in buttons([alert[0][1]])
     refused = say(bot, "tg:3", button="adm:approve:PD-2026-0001")
     assert "仅限" in refused[0].text
     approved = say(bot, ADMIN, button="adm:approve:PD-2026-0001")
@@ -258,11 +234,48 @@ def test_forget_also_removes_the_guardians_details(bot, tmp_path):
     session = new_session(bot)
     user = "tg:8"
     say(bot, user, button=f"privacy:agree:lec:join:{session.id}")
-    for step in ({"text": "李小红"}, {"button": "lec:pick:role:1"}, {"button": "lec:pick:under14:0"},
-                 {"text": "李强"}, {"text": "13700001111"}, {"button": "lec:pick:guardian_ok:0"}, {"text": "1"},
-                 {"button": "lec:ok"}):
+    for step in ({"text": "李小红"}, {"button": "lec:pick:role:1"}, {"text": "12"},
+                 {"text": "李强"}, {"text": "13700001111"}, {"text": "1"}, {"button": "lec:ok"}):
         say(bot, user, **step)
+    assert bot.desk.lectures.my_registrations(user)[0].status == "held"
     say(bot, user, button="privacy:forget")
     with sqlite3.connect(tmp_path / "bookings.sqlite") as conn:
         row = conn.execute("select name, phone, guardian_name, guardian_phone from registrations").fetchone()
     assert row == ("", "", "", "")
+
+
+def test_the_booking_loop_across_channels(bot):
+    """A school on the web page, staff in Telegram: propose with a note, the school proposes other dates,
+    staff approve the second of them, the school withdraws from /my; staff hear of every answer."""
+    school = "web:" + "s" * 32
+    book_school(bot, school)
+    take_outbox(bot)
+    say(bot, ADMIN, button="adm:propose:PD-2026-0001")
+    say(bot, ADMIN, text="12月23号下午吧，16和18号讲师都排满了")
+    [(user, proposal)] = take_outbox(bot)
+    assert user == school and "讲师都排满了" in proposal.text
+    assert {"sch:accept:PD-2026-0001", "sch:counter:PD-2026-0001", "sch:withdraw:PD-2026-0001"} <= set(buttons([proposal]))
+    assert "PD-2026-0001" in say(bot, ADMIN, command="pending")[1].text  # waiting for the school, still listed
+    say(bot, school, button="sch:counter:PD-2026-0001")
+    assert "重新进入待审核" in say(bot, school, text="12月28日或12月29日上午，23号学校有考试")[0].text
+    [(user, alert)] = take_outbox(bot)
+    assert user == ADMIN and "12月29日" in alert.text and "adm:ack:PD-2026-0001" in buttons([alert])
+    pending = say(bot, ADMIN, command="pending")
+    assert "学校另提了日期" in pending[1].text and "adm:approve:PD-2026-0001:1" in buttons(pending)
+    say(bot, ADMIN, button="adm:approve:PD-2026-0001:1")
+    booking = bot.desk.schools.get("PD-2026-0001")
+    assert booking.status == "已确认" and booking.scheduled_date.isoformat() == "2026-12-29" and booking.time_text == "上午"
+    [(user, approved)] = take_outbox(bot)
+    assert user == school and approved.attachment.filename == "PD-2026-0001.ics"
+    refused = say(bot, ADMIN, button="adm:approve:PD-2026-0001:0")
+    assert refused[0].error and "已经处理过" in refused[0].text
+    # the school's /my, reached from the main menu
+    assert "menu:my" in buttons(say(bot, school, command="start"))
+    mine = say(bot, school, button="menu:my")
+    assert "PD-2026-0001" in mine[0].text and "sch:withdraw:PD-2026-0001" in buttons(mine)
+    confirm = say(bot, school, button="sch:withdraw:PD-2026-0001")
+    assert "确定撤回" in confirm[0].text and bot.desk.schools.get("PD-2026-0001").status == "已确认"
+    say(bot, school, button="sch:withdrawok:PD-2026-0001")
+    assert bot.desk.schools.get("PD-2026-0001").status == "已取消"
+    [(user, alert)] = take_outbox(bot)
+    assert user == ADMIN and "撤回" in alert.text

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from chat.admin_cli import add_arguments, run_admin
 from chat.types import Event
-from runtime.keys import data_key, keyed_hash
 from runtime.masking import mask_personal
 from runtime.settings import REPO
-from tests.chat_fixtures import NOW, SCHOOL_ANSWERS, book_school, make_assistant, new_session, say, sign_up, take_outbox
+from tests.chat_fixtures import (ADMIN, NOW, SCHOOL_ANSWERS, book_school, make_assistant, new_session, say, sign_up,
+                                 take_outbox)
 
 NAME, PHONE = "欧阳翠花", "13987654321"          # the person who asks to be forgotten
 SCHOOL_CONTACT = SCHOOL_ANSWERS[3]                 # 张老师, the contact book_school types
@@ -39,6 +39,14 @@ def holding(folder: Path, *needles: str) -> list[str]:
     return found
 
 
+def peek_outbox(bot) -> list:
+    """What waits in the outbox, rendered, without taking it."""
+    messages = bot.outbox.claim("", limit=1000)
+    for message in messages:
+        bot.outbox.release(message)
+    return [(m.user, m.reply) for m in messages]
+
+
 def backup(bot, data: Path, target: Path) -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
@@ -52,6 +60,11 @@ def test_forget_leaves_no_byte_of_a_name_or_phone_in_any_file(engine, tmp_path, 
     sign_up(bot, "tg:3", name=NAME, phone=PHONE)
     sign_up(bot, "tg:4", name=OTHER_NAME, phone=OTHER_PHONE)
     book_school(bot, user="tg:3")                       # a staff alert is queued for the booking
+    say(bot, ADMIN, button="adm:propose:PD-2026-0001")
+    say(bot, ADMIN, text="12月23日")
+    say(bot, "tg:3", button="sch:counter:PD-2026-0001")  # the school answers with its own date and a note …
+    say(bot, "tg:3", text=f"12月29日，请联系{NAME} {PHONE}")  # … which staff are told about
+    assert NAME in " ".join(r.text for _, r in peek_outbox(bot))
     say(bot, "tg:3", text=f"我叫{NAME}，电话{PHONE}，孩子在学校被欺负怎么办")
     say(bot, "tg:3", command="book")                     # a form left half-way, holding the name again
     say(bot, "tg:3", button="sch:new")
@@ -111,7 +124,7 @@ def test_masking_is_linear_in_the_length_of_the_text():
     assert mask_personal("x" * 495 + "138123456789999", 505) == "x" * 495  # no half number at the cut
 
 
-def test_web_session_ids_are_stored_as_a_keyed_hash_and_old_ones_are_rekeyed(tmp_path):
+def test_session_ids_used_as_user_keys_by_older_code_leave_the_databases(tmp_path):
     raw = "A" * 32
     path = tmp_path / "chat.sqlite"
     with sqlite3.connect(path) as conn:                   # a file from before: the session id itself as user key
@@ -120,11 +133,11 @@ def test_web_session_ids_are_stored_as_a_keyed_hash_and_old_ones_are_rekeyed(tmp
     from chat.state import ChatState
 
     state = ChatState(path)
-    key = data_key(tmp_path)
-    assert state.get(f"web:{keyed_hash(key, raw)}") is not None and state.get(f"web:{raw}") is None
+    with state.db.read() as conn:
+        [user] = [r["user"] for r in conn.execute("SELECT user FROM states")]
+    assert user.startswith("web:old-") and raw not in user
     state.close()
     assert raw.encode() not in path.read_bytes()
-    assert stat.S_IMODE((tmp_path / "web.key").stat().st_mode) == 0o600
 
 
 def test_every_file_and_folder_the_service_makes_is_private(kb_settings, tmp_path):

@@ -54,3 +54,14 @@ def test_a_past_offence_gets_the_law_with_a_calm_line(engine):
     answer = engine.answer("女儿9岁时被补课老师猥亵了，这个老师会怎么判")
     assert not answer.emergency and answer.answered
     assert "110" in answer.answer.split("法律依据")[-1]  # the calm line comes after the legal basis
+
+
+def test_the_crisis_reply_in_a_chat_has_help_buttons_and_the_legal_answer_behind_one(bot):
+    from tests.chat_fixtures import buttons, say
+    reply = say(bot, "tg:9", text="救命 我爸喝醉了拿刀在砸门")[0]
+    data = buttons([reply])
+    assert "110" in reply.calls and not any(d.startswith("fb:") for d in data)
+    legal = [d for d in data if d.startswith(("faq:", "art:"))]
+    assert legal, data
+    law = say(bot, "tg:9", button=legal[0])[0]
+    assert "法律依据" in law.text or "《" in law.text

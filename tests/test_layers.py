@@ -11,8 +11,8 @@ import pytest
 
 from runtime.settings import REPO
 
-PACKAGES = ("runtime", "knowledge", "booking", "chat", "handlers", "web", "wechat")
-CHANNELS = ("chat.console", "handlers", "web", "wechat")
+PACKAGES = ("runtime", "knowledge", "booking", "chat", "handlers", "web", "wechat", "mail")
+CHANNELS = ("chat.console", "handlers", "web", "wechat", "mail")
 MAY_USE = {  # layer -> the layers its modules may import (besides their own)
     "runtime": set(),
     "knowledge": {"runtime"},

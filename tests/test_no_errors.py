@@ -115,7 +115,7 @@ async def test_hostile_json_gets_a_400_never_a_500(engine, tmp_path, caplog):
                     response = await client.post(path, data=body.encode(), headers=headers)
                     assert response.status in (200, 400), (path, body[:40], response.status)
                     assert "error" in await response.json() or response.status == 200
-            start = await client.get(f"/api/start?start=lec_{HUGE}")
+            start = await client.post("/api/start", data=f'{{"start": "lec_{HUGE}"}}'.encode(), headers=headers)
             assert start.status == 200
             forged = await client.get("/api/x%0aFORGED%20200")
             assert forged.status == 404

@@ -3,11 +3,11 @@ import re
 
 from runtime.settings import REPO, SETTINGS, env_example, readme_table
 
-NAME = re.compile(r"""["']((?:TELEGRAM|WEB|KB|RATE|DATA|WECHAT|QUESTION)_[A-Z_]+)["']""")
+NAME = re.compile(r"""["']((?:TELEGRAM|WEB|KB|RATE|DATA|WECHAT|SMTP|SIGNUP|QUESTION)_[A-Z_]+)["']""")
 
 
 def code_files():
-    for folder in ("runtime", "knowledge", "booking", "chat", "handlers", "web", "wechat"):
+    for folder in ("runtime", "knowledge", "booking", "chat", "handlers", "web", "wechat", "mail"):
         yield from (REPO / folder).rglob("*.py")
     yield REPO / "bot.py"
 

@@ -38,6 +38,9 @@ class Scripted:
         for user, reply in outbox or []:
             self.outbox.put(user, reply)
 
+    def offer_link(self, channel: str, template: str) -> None:
+        pass
+
     def handle(self, event: Event) -> list[Reply]:
         if self.fail_on and self.fail_on in event.text:
             raise RuntimeError("assistant exploded")

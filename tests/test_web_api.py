@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from chat.types import Event, Reply
 from tests.chat_fixtures import ADMIN, NOW, SCHOOL_ANSWERS, make_assistant
-from web.app import build_web_app, queue_reminders
-from web.sessions import CSRF_COOKIE, SESSION_COOKIE, SESSION_KEY, user_key
+from web.app import SESSIONS, build_web_app, queue_reminders
+from web.sessions import CSRF_COOKIE, SESSION_COOKIE
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.asyncio
@@ -41,7 +41,8 @@ def cookie(client: TestClient, name: str) -> str:
 
 
 def user_of(client: TestClient) -> str:
-    return user_key(cookie(client, SESSION_COOKIE), client.app[SESSION_KEY])
+    """The Assistant's user key for this browser's session (the server's own record of it)."""
+    return client.server.app[SESSIONS].find(cookie(client, SESSION_COOKIE)).user
 
 
 async def post(client: TestClient, path: str, body: dict, status: int = 200, **headers) -> dict:
@@ -57,6 +58,14 @@ async def say(client: TestClient, text: str) -> list[dict]:
 
 async def press(client: TestClient, data: str) -> list[dict]:
     return (await post(client, "/api/button", {"data": data}))["replies"]
+
+
+async def start(client: TestClient, payload: str | None = None) -> dict:
+    return await post(client, "/api/start", {"start": payload} if payload else {})
+
+
+async def inbox(client: TestClient) -> list[dict]:
+    return (await post(client, "/api/inbox", {}))["inbox"]
 
 
 def buttons(replies: list[dict]) -> dict[str, str]:
@@ -90,7 +99,7 @@ async def test_page_sets_an_httponly_session_cookie_and_security_headers(assista
 
 async def test_secure_cookies_when_served_over_https(assistant):
     async with TestClient(TestServer(build_web_app(assistant, WebSettings(cookie_secure=True)))) as client:
-        response = await client.get("/api/start")
+        response = await client.get("/")
         assert all("Secure" in c for c in response.headers.getall("Set-Cookie"))
 
 
@@ -105,10 +114,11 @@ async def test_static_files_and_unknown_paths(assistant):
 
 async def test_start_shows_the_welcome_and_main_menu(assistant):
     async with browser(assistant) as client:
-        data = await (await client.get("/api/start")).json()
+        data = await start(client)
         assert "普法助手" in data["replies"][0]["text"]
         assert "menu:lectures" in buttons(data["replies"]).values()
-        assert (await client.get("/api/start")).headers["Cache-Control"] == "no-store"
+        response = await client.post("/api/start", json={}, headers={"X-CSRF-Token": cookie(client, CSRF_COOKIE)})
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 # ---- questions and articles ----------------------------------------------------------------------------
@@ -178,9 +188,9 @@ async def test_rate_limit_per_address_covers_every_session(assistant):
     async with TestClient(TestServer(build_web_app(assistant, WebSettings(ip_rate_limit_per_minute=3)))) as client:
         for _ in range(3):
             client.session.cookie_jar.clear()  # a new session each time does not help
-            assert (await client.get("/api/start")).status == 200
+            assert (await client.get("/")).status == 200
         client.session.cookie_jar.clear()
-        refused = await client.get("/api/start")
+        refused = await client.get("/")
         assert refused.status == 429 and "稍等" in (await refused.json())["error"]
         assert refused.headers["Retry-After"]
 
@@ -189,10 +199,10 @@ async def test_access_log_holds_no_user_data(assistant, caplog):
     caplog.set_level(logging.INFO, logger="web")
     async with browser(assistant) as client:
         await say(client, "我的电话是13912345678，孩子被欺负")
-        await client.get("/api/inbox?phone=13987654321")
+        await post(client, "/api/inbox?phone=13987654321", {})
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("web")]
     assert any(line.startswith("POST /api/message 200 ") for line in lines)
-    assert "GET /api/inbox 200" in " ".join(lines)
+    assert "POST /api/inbox 200" in " ".join(lines)
     assert not any("139" in line or "欺负" in line for line in lines)
 
 
@@ -264,10 +274,10 @@ async def test_edit_replies_are_marked_for_the_page(assistant):
 async def test_inbox_delivers_messages_for_this_session_once(assistant):
     async with browser(assistant) as client, browser(assistant) as other:
         assistant.ctx.notify(user_of(client), Reply("您已从候补转为正式报名。"))
-        assert (await (await other.get("/api/inbox")).json())["inbox"] == []
-        first = await (await client.get("/api/inbox")).json()
-        assert [m["text"] for m in first["inbox"]] == ["您已从候补转为正式报名。"]
-        assert (await (await client.get("/api/inbox")).json())["inbox"] == []
+        assert await inbox(other) == []
+        first = await inbox(client)
+        assert [m["text"] for m in first] == ["您已从候补转为正式报名。"]
+        assert await inbox(client) == []
         assistant.ctx.notify(user_of(client), Reply("第二条"))
         replies = await post(client, "/api/button", {"data": "menu:hotline"})
         assert [m["text"] for m in replies["inbox"]] == ["第二条"]
@@ -283,8 +293,8 @@ async def test_due_reminders_for_web_users_wait_in_their_inbox(assistant):
         await press(client, "lec:pick:attendees:0")
         assert "JZ-" in (await press(client, "lec:ok"))[0]["text"]
         assert queue_reminders(assistant) >= 1
-        inbox = (await (await client.get("/api/inbox")).json())["inbox"]
-        assert len(inbox) == 1 and "浦东图书馆" in inbox[0]["text"]
+        waiting = await inbox(client)
+        assert len(waiting) == 1 and "浦东图书馆" in waiting[0]["text"]
         assert queue_reminders(assistant) == 0
 
 
@@ -292,9 +302,9 @@ async def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_limit(a
     settings = {"trust_proxy": True, "ip_rate_limit_per_minute": 1}
     async with TestClient(TestServer(build_web_app(assistant, WebSettings(**settings)))) as client:
         first = {"X-Forwarded-For": "203.0.113.7, 198.51.100.1"}
-        assert (await client.get("/api/inbox", headers=first)).status == 200
-        assert (await client.get("/api/inbox", headers={"X-Forwarded-For": "198.51.100.2"})).status == 200
-        assert (await client.get("/api/inbox", headers=first)).status == 429
+        assert (await client.get("/", headers=first)).status == 200
+        assert (await client.get("/", headers={"X-Forwarded-For": "198.51.100.2"})).status == 200
+        assert (await client.get("/", headers=first)).status == 429
 
 
 async def test_a_school_booking_from_the_web_reaches_staff_and_their_answer_reaches_the_page(assistant):
@@ -315,9 +325,16 @@ async def test_a_school_booking_from_the_web_reaches_staff_and_their_answer_reac
         pending = assistant.handle(Event(user=ADMIN, command="pending", is_admin=True))
         assert ref in " ".join(r.text for r in pending)  # one list for web and Telegram bookings
         assistant.handle(Event(user=ADMIN, button=f"adm:approve:{ref}", is_admin=True))
-        told = (await (await school.get("/api/inbox")).json())["inbox"]
+        told = await inbox(school)
         assert ref in told[0]["text"] and told[0]["attachment"]["filename"] == f"{ref}.ics"
         assert (await school.get(told[0]["attachment"]["url"])).status == 200
+
+
+async def test_a_crisis_reply_offers_tap_to_call_numbers(assistant):
+    async with browser(assistant) as client:
+        replies = await say(client, "我被锁在门外了 外面在下大雨 我爸不让我进门")
+        assert replies[0]["calls"][0] == "110"
+        assert all(number.isdigit() for number in replies[0]["calls"])
 
 
 # ---- concurrency -------------------------------------------------------------------------------------------

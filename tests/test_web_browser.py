@@ -195,6 +195,15 @@ async def test_ask_read_the_article_and_sign_up_in_a_real_browser(assistant, tmp
             assert await page.js("document.querySelector('#log img') === null")
             assert await page.js("[...document.querySelectorAll('.msg.me')].pop().textContent.startsWith('<img')")
 
+            # danger now: crisis help with tap-to-call links, 110 first, and no 👍/👎 under it
+            await page.type("我被锁在门外了 外面在下大雨 我爸不让我进门")
+            await page.last_reply("110")
+            calls = await page.js("[...[...document.querySelectorAll('#log .msg.bot')].pop()"
+                                  ".querySelectorAll('a.call')].map(a => a.getAttribute('href'))")
+            assert calls and calls[0] == "tel:110", calls
+            assert await page.js("![...[...document.querySelectorAll('#log .msg.bot')].pop()"
+                                 ".querySelectorAll('button.chip')].some(c => c.dataset.data.startsWith('fb:'))")
+
             # a lecture sign-up: consent, name, role, phone, attendees, confirm
             await page.type("/lectures")
             await page.tap_chip(f"c.dataset.data === 'lec:view:{session.id}'", "the lecture in the list")

@@ -18,7 +18,18 @@ def test_values_are_read_and_trimmed():
     settings = WebSettings.from_env({"WEB_HOST": " 0.0.0.0 ", "WEB_PORT": "9000", "WEB_RATE_LIMIT_PER_MINUTE": "0",
                                      "WEB_IP_RATE_LIMIT_PER_MINUTE": "600", "WEB_TRUST_PROXY": "1",
                                      "WEB_COOKIE_SECURE": "true"})
-    assert settings == WebSettings("0.0.0.0", 9000, 0, 600, True, True)
+    assert settings == WebSettings("0.0.0.0", 9000, 0, 600, True, True, public_url="http://0.0.0.0:9000")
+
+
+def test_the_desk_settings():
+    settings = WebSettings.from_env({"WEB_PUBLIC_URL": "https://pufa.example.cn/", "TELEGRAM_BOT_USERNAME": "@pd_pufa_bot",
+                                     "WEB_STAFF_IDLE_MINUTES": "45"})
+    assert (settings.public_url, settings.bot_username, settings.staff_idle_minutes) == \
+        ("https://pufa.example.cn", "pd_pufa_bot", 45)
+    for bad in ({"WEB_PUBLIC_URL": "pufa.example.cn"}, {"TELEGRAM_BOT_USERNAME": "a b"},
+                {"WEB_STAFF_IDLE_MINUTES": "1"}):
+        with pytest.raises(SettingsError):
+            WebSettings.from_env(bad)
 
 
 @pytest.mark.parametrize("name, value", [("WEB_PORT", "0"), ("WEB_PORT", "http"), ("WEB_PORT", "70000"),

@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, CookieJar
 
 from chat.types import Event, Reply
 from knowledge.config import REPO
@@ -233,7 +233,7 @@ async def test_a_parent_signs_up_for_a_lecture_by_typing_and_tapping(assistant):
         assert "李四" in await chat.click("cmd:privacy")
 
 
-async def test_a_student_under_14_signs_up_with_a_guardians_consent(assistant):
+async def test_a_student_under_14_signs_up_and_the_guardian_consents_from_their_own_wechat(assistant):
     session = new_session(assistant, audience="学生")
     async with running(assistant) as bot:
         chat = Chat(bot, assistant, "student")
@@ -241,21 +241,31 @@ async def test_a_student_under_14_signs_up_with_a_guardians_consent(assistant):
         await chat.tap("报名")
         await chat.tap("同意")
         await chat.say("王小明")
-        under14 = await chat.say(chat.number_of("学生"))
-        assert "14" in under14
-        guardian = await chat.say("是")  # typed, as the buttons say
+        age = await chat.say(chat.number_of("学生"))
+        assert "几周岁" in age
+        guardian = await chat.say("12岁")  # typed
         assert "监护人" in guardian
         await chat.say("王大明")
-        consent = await chat.say("13812345678")
-        assert "监护人" in consent and "同意" in consent
-        attendees = await chat.say("同意")  # typed instead of tapping 「我是监护人，同意」
+        attendees = await chat.say("13812345678")
         assert "几人" in attendees
         review = await chat.say("1")
-        assert "王大明" in review
-        confirmed = await chat.say(chat.number_of("确认提交"))
-        assert re.search(r"JZ-2026-\d{4}", confirmed)
-        held = await chat.click("cmd:privacy")
-        assert "王大明" in held and "监护人" in held
+        assert "王大明" in review and "12 周岁" in review
+        held = await chat.say(chat.number_of("确认提交"))
+        ref = re.search(r"JZ-2026-\d{4}", held).group()
+        code = re.search(r"交给监护人：([A-Z0-9]{8})", held).group(1)
+        assert "还差一步" in held and "直接发送这个确认码" in held
+        assert "自己的手机或账号" in await chat.say(code)  # the child's own WeChat cannot consent
+
+        parent = Chat(bot, assistant, "parent")  # the guardian's own WeChat: types the code
+        request = await parent.say(f"确认码 {code}")
+        assert "王小明" in request and "第三十一条" in request
+        thanks = await parent.tap("同意报名")
+        assert "已记录您的同意" in thanks
+        bot.channel._wake.set()
+        told = await bot.wx.wait_sent(chat.openid, len(bot.wx.sent_to(chat.openid)) + 1)
+        assert any("监护人已同意，报名成功" in m and ref in m for m in told)
+        shown = await chat.click("cmd:privacy")
+        assert "王大明" in shown and "同意报名" in shown
 
 
 # ---- a school booking inside WeChat --------------------------------------------------------------------------------
@@ -350,8 +360,12 @@ async def test_reminders_and_notices_for_wechat_users_go_as_customer_service_mes
 
 async def test_the_web_page_opens_a_form_from_a_wechat_link(assistant):
     async with running(assistant) as bot:
-        async with ClientSession() as browser:
-            async with browser.get(bot.public_url + "/api/start?start=book") as response:
+        async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as browser:  # unsafe: cookies for 127.0.0.1
+            async with browser.get(bot.public_url + "/?start=book") as page:  # the page; its script then posts:
+                assert page.status == 200
+            csrf = browser.cookie_jar.filter_cookies(page.url)["pf_csrf"].value
+            async with browser.post(bot.public_url + "/api/start", json={"start": "book"},
+                                    headers={"X-CSRF-Token": csrf}) as response:
                 replies = (await response.json())["replies"]
         assert "个人信息" in replies[0]["text"]
         assert any(b["data"] == "privacy:agree:sch:new" for row in replies[0]["buttons"] for b in row)

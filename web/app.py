@@ -4,13 +4,14 @@
     app = build_web_app(assistant, settings)      # tests drive this with aiohttp's TestClient
     run_web(assistant, settings)                  # serve until Ctrl+C; closes the assistant at the end
 
-API (all JSON; POSTs need the X-CSRF-Token header echoing the pf_csrf cookie):
-    GET  /api/start[?start=X]    the welcome message and menu; start=book or lec_<id> opens that form
+API (all JSON; POSTs need the X-CSRF-Token header echoing the pf_csrf cookie, which the server issued):
+    POST /api/start   {start?}   the welcome message and menu; start=book, lec_<id> or consent_<code> opens that flow
     POST /api/message {text}     a question, a form answer or a /command
     POST /api/button  {data}     a pressed button's callback data
-    GET  /api/inbox              messages queued for this session (e.g. a waitlist seat)
+    POST /api/inbox   {}         messages queued for this session (e.g. a waitlist seat); taking them marks them read
     GET  /api/attachment/<id>    a file from a reply (.ics), for a few minutes, to its own session only
 Each answer is {"replies": [...], "inbox": [...]}, a reply being {text, buttons, edit, error, attachment}.
+Nothing a GET does changes state, so a link from another site cannot act for a visitor.
 """
 from __future__ import annotations
 
@@ -19,19 +20,20 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
 from chat.assistant import Assistant
 from chat.outbox import Outcome
 from chat.types import CALLBACK_LIMIT, Event, Reply
-from web.guards import MAX_BODY, ApiError, Wording, guard, observe, sessions
-from runtime.keys import data_key
 from runtime.turns import Turns
-from web.sessions import CHANNEL, SESSION_KEY, USER, AttachmentStore
+from web.desk import mount_desk
+from web.guards import MAX_BODY, ROTATE, ApiError, Wording, addresses, client_address, guard, observe, sessions
+from web.sessions import CHANNEL, USER, AttachmentStore, SessionStore
 from web.settings import SettingsError, WebSettings
 
 __all__ = ["SettingsError", "WebSettings", "build_web_app", "run_web", "queue_reminders"]
@@ -43,35 +45,51 @@ CHORES_EVERY = 300       # seconds between looks for due reminders
 PURGE_EVERY = 24 * 3600  # seconds between purges of personal details past the retention period
 ASSISTANT = web.AppKey("assistant", Assistant)
 FILES = web.AppKey("files", AttachmentStore)
+SESSIONS = web.AppKey("sessions", SessionStore)
+SETTINGS = web.AppKey("settings", WebSettings)
 TURNS = web.AppKey("turns", Turns)
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_]{1,32}")  # deep links into a flow, as Telegram's /start payloads
+ROTATE_ON = ("privacy:agree:", "gdn:yes")  # consent buttons: the session gets a new id once they are handled
 
 
-def build_web_app(assistant: Assistant, settings: WebSettings) -> web.Application:
-    """The aiohttp Application: page, static files and API; nothing listens until it runs."""
+def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable[[], bool] = lambda: False,
+                  mail_problems: Callable[[], list] = lambda: []) -> web.Application:
+    """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
+    runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
-    app = web.Application(middlewares=[observe(wording), sessions(settings), guard(settings)],
-                          client_max_size=MAX_BODY)
-    app[ASSISTANT], app[FILES], app[TURNS] = assistant, AttachmentStore(), Turns()
-    app[SESSION_KEY] = data_key(assistant.state.db.path.parent)
+    store = SessionStore(assistant.state.db.path.parent / "web.sqlite", settings.session_idle_days)
+    app = web.Application(middlewares=[observe(wording, settings), addresses(settings), sessions(store),
+                                       guard(settings)], client_max_size=MAX_BODY)
+    app[ASSISTANT], app[FILES], app[SESSIONS], app[SETTINGS] = assistant, AttachmentStore(), store, settings
+    app[TURNS] = Turns()
+    app.on_cleanup.append(_close_sessions)
+    if urlsplit(settings.public_url).hostname not in (None, "127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        # a guardian's consent link a child can pass on (chat/consent.py); a local address would help nobody
+        assistant.offer_link("网页", settings.public_url + "/?start={payload}")
     app.router.add_get("/", page)
-    app.router.add_get("/api/start", start)
+    app.router.add_post("/api/start", start)
     app.router.add_post("/api/message", message)
     app.router.add_post("/api/button", button)
-    app.router.add_get("/api/inbox", inbox)
+    app.router.add_post("/api/inbox", inbox)
     app.router.add_get("/api/attachment/{key}", attachment)
     app.router.add_static("/static/", STATIC)
+    mount_desk(app, assistant, settings, mail_on, mail_problems)
     return app
 
 
 def run_web(assistant: Assistant, settings: WebSettings,
-            mount: Callable[[web.Application], None] | None = None) -> None:
+            mount: Callable[[web.Application], None] | None = None,
+            background: tuple[Callable[[], Awaitable[None]], ...] = (), mail_on: Callable[[], bool] = lambda: False,
+            mail_problems: Callable[[], list] = lambda: []) -> None:
     """Serve the page on WEB_HOST:WEB_PORT until stopped, with reminders and the daily purge running;
-    `mount` adds another channel's routes to the same server (the WeChat account's /wechat)."""
-    app = build_web_app(assistant, settings)
+    `mount` adds another channel's routes to the same server (the WeChat account's /wechat), `background`
+    runs other channels' loops while it serves (the e-mail sender), whose state the desk shows."""
+    app = build_web_app(assistant, settings, mail_on, mail_problems)
     if mount is not None:
         mount(app)
     app.cleanup_ctx.append(_chores)
+    for loop in background:
+        app.cleanup_ctx.append(_background(loop))
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None)
     finally:
@@ -84,10 +102,15 @@ async def page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+async def _close_sessions(app: web.Application) -> None:
+    app[SESSIONS].close()
+
+
 async def start(request: web.Request) -> web.Response:
-    """The welcome message and main menu, or with ?start=book / ?start=lec_12 a form opened directly."""
-    payload = request.query.get("start", "")
-    args = (payload,) if START_PAYLOAD.fullmatch(payload) else ()
+    """The welcome message and main menu, or with {"start": "book"} (the page's /?start=book) a flow opened
+    directly: book, lec_12, consent_<code>."""
+    payload = (await read_json(request)).get("start") or ""
+    args = (payload,) if isinstance(payload, str) and START_PAYLOAD.fullmatch(payload) else ()
     return await respond(request, Event(user=request[USER], command="start", args=args))
 
 
@@ -96,7 +119,7 @@ async def message(request: web.Request) -> web.Response:
     text = (await read_json(request)).get("text")
     if not isinstance(text, str) or not text.strip():
         raise ApiError(400, "bad_request")
-    return await respond(request, Event.parse_text(request[USER], text))
+    return await respond(request, replace(Event.parse_text(request[USER], text), origin=origin(request)))
 
 
 async def button(request: web.Request) -> web.Response:
@@ -104,11 +127,15 @@ async def button(request: web.Request) -> web.Response:
     data = (await read_json(request)).get("data")
     if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_LIMIT:
         raise ApiError(400, "bad_request")
-    return await respond(request, Event(user=request[USER], button=data))
+    response = await respond(request, Event(user=request[USER], button=data, origin=origin(request)))
+    if data.startswith(ROTATE_ON):
+        request[ROTATE] = True
+    return response
 
 
 async def inbox(request: web.Request) -> web.Response:
-    """Messages that waited for this session."""
+    """Messages that waited for this session (a POST: taking them marks them delivered)."""
+    await read_json(request)
     return await respond(request, None)
 
 
@@ -123,6 +150,11 @@ async def attachment(request: web.Request) -> web.Response:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+def origin(request: web.Request) -> str:
+    """The client address, so the Assistant can slow a burst of sign-ups from one place across sessions."""
+    return "ip:" + client_address(request, request.app[SETTINGS].trust_proxy)
+
+
 async def read_json(request: web.Request) -> dict:
     """The request body as a JSON object, or a 400/413 in Chinese."""
     if request.content_type != "application/json":
@@ -182,19 +214,31 @@ def queue_reminders(assistant: Assistant) -> int:
 
 async def _chores(app: web.Application) -> AsyncIterator[None]:
     """Reminders every few minutes and the retention purge once a day, while the server runs."""
-    task = asyncio.create_task(_repeat(app[ASSISTANT]))
+    task = asyncio.create_task(_repeat(app[ASSISTANT], app[SESSIONS]))
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
 
-async def _repeat(assistant: Assistant) -> None:
+def _background(loop: Callable[[], Awaitable[None]]):
+    """A cleanup context running one loop while the server runs."""
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return context
+
+
+async def _repeat(assistant: Assistant, sessions: SessionStore) -> None:
     """Run the chores until cancelled; one failure is logged and tried again next time."""
     loop, purged_at = asyncio.get_running_loop(), None
     while True:
         try:
             await asyncio.to_thread(queue_reminders, assistant)
+            sessions.sweep()
             if purged_at is None or loop.time() - purged_at >= PURGE_EVERY:
                 logger.info("retention sweep: %s", await asyncio.to_thread(assistant.purge))
                 purged_at = loop.time()

@@ -1,7 +1,7 @@
 """What stands between the internet and the Assistant: headers and access log, sessions, limits, CSRF."""
 from __future__ import annotations
 
-import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -13,8 +13,7 @@ from aiohttp import web
 from chat.texts import Texts, messages_in
 from runtime.logs import escape_controls
 from runtime.ratelimit import SlidingWindow, Verdict
-from web.sessions import (COOKIE_MAX_AGE, CSRF_COOKIE, SESSION_COOKIE, SESSION_KEY, USER, new_token, user_key,
-                          well_formed)
+from web.sessions import CSRF_COOKIE, SESSION_COOKIE, USER, SessionStore, WebSession
 from web.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -29,6 +28,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+COOKIE_MAX_AGE = 365 * 24 * 3600    # the browser may keep the cookies; the server decides when a session has ended
+SESSION = web.RequestKey("session", WebSession)   # the request's server-side session
+SESSION_ID = web.RequestKey("session_id", str)    # its id, as the browser sent it (or as just issued)
+ROTATE = web.RequestKey("rotate", bool)           # set by a handler: give this session a new id and CSRF token
+SEND = web.RequestKey("send", WebSession)         # a session whose new cookies go out with the response
 
 
 class Wording:
@@ -62,8 +66,9 @@ def error_response(wording: Wording, status: int, key: str, **values) -> web.Res
     return response
 
 
-def observe(wording: Wording) -> Callable:
-    """Outermost middleware: security headers on every response, errors in Chinese, and a data-free access log."""
+def observe(wording: Wording, settings: WebSettings) -> Callable:
+    """Outermost middleware: security headers on every response, errors in Chinese, a new session's cookies (also
+    on a refusal), and a data-free access log."""
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.monotonic()
@@ -76,6 +81,8 @@ def observe(wording: Wording) -> Callable:
         except Exception:
             logger.exception("failed: %s %s", request.method, escape_controls(request.path))
             response = error_response(wording, 500, "error")
+        if (sent := request.get(SEND)) is not None:
+            set_cookies(response, sent, settings)
         response.headers.update(SECURITY_HEADERS)
         if request.path.startswith("/api/"):
             response.headers["Cache-Control"] = "no-store"  # answers may hold a name or a phone number
@@ -86,55 +93,80 @@ def observe(wording: Wording) -> Callable:
     return middleware
 
 
-def sessions(settings: WebSettings) -> Callable:
-    """Give every page and API request a user key; a new browser gets new session and CSRF cookies."""
+def set_cookies(response: web.StreamResponse, session: WebSession, settings: WebSettings) -> None:
+    """Send a just issued (or replaced) session id and CSRF token."""
+    for name, value, httponly in ((SESSION_COOKIE, session.new_id, True), (CSRF_COOKIE, session.new_csrf, False)):
+        response.set_cookie(name, value, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax", httponly=httponly,
+                            secure=settings.cookie_secure)
+
+
+def in_scope(request: web.Request) -> bool:
+    """The page and its API (not static files, not the WeChat endpoint)."""
+    return request.path == "/" or request.path.startswith("/api/")
+
+
+def addresses(settings: WebSettings) -> Callable:
+    """Before any session is looked up or made: a rate limit per client address on the page and its API."""
+    per_ip = SlidingWindow(settings.ip_rate_limit_per_minute)
+
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path != "/" and not request.path.startswith("/api/"):
+        if in_scope(request) and per_ip.check(client_address(request, settings.trust_proxy)) is not Verdict.OK:
+            raise ApiError(429, "too_fast")
+        return await handler(request)
+    return middleware
+
+
+def sessions(store: SessionStore) -> Callable:
+    """Give every page and API request the session the server issued for this browser. A cookie the server did not
+    issue (made up, or idle too long) gets a fresh session, whose cookies go out with the response. A handler that
+    sets request[ROTATE] (on consent) gets the session a new id and CSRF token, keeping its user."""
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not in_scope(request):
             return await handler(request)
-        session, csrf = request.cookies.get(SESSION_COOKIE), request.cookies.get(CSRF_COOKIE)
-        issue = {}
-        if not well_formed(session):
-            session = issue[SESSION_COOKIE] = new_token()
-        if not well_formed(csrf):
-            issue[CSRF_COOKIE] = new_token()
-        request[USER] = user_key(session, request.app[SESSION_KEY])
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        session = store.find(session_id)
+        if session is None:
+            session = request[SEND] = store.issue()
+            session_id = session.new_id
+        request[SESSION], request[SESSION_ID], request[USER] = session, session_id, session.user
         response = await handler(request)
-        for name, value in issue.items():
-            response.set_cookie(name, value, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax",
-                                httponly=name == SESSION_COOKIE, secure=settings.cookie_secure)
+        if request.get(ROTATE):
+            request[SEND] = store.rotate(session_id, session)
         return response
     return middleware
 
 
 def guard(settings: WebSettings) -> Callable:
-    """API requests: a rate limit per address and per session, a body limit, and CSRF checks on changes."""
-    per_ip = SlidingWindow(settings.ip_rate_limit_per_minute)
+    """API requests that change something: a body limit, CSRF checks, and a rate limit per session."""
     per_session = SlidingWindow(settings.rate_limit_per_minute)
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not request.path.startswith("/api/"):
+        if not request.path.startswith("/api/") or request.method in SAFE_METHODS:
             return await handler(request)
-        if per_ip.check(client_address(request, settings.trust_proxy)) is not Verdict.OK:
+        if (request.content_length or 0) > MAX_BODY:
+            raise ApiError(413, "too_large")
+        if not same_origin(request) or not csrf_matches(request):
+            raise ApiError(403, "forbidden")
+        if per_session.check(request[USER]) is not Verdict.OK:
             raise ApiError(429, "too_fast")
-        if request.method not in SAFE_METHODS:
-            if (request.content_length or 0) > MAX_BODY:
-                raise ApiError(413, "too_large")
-            if not same_origin(request) or not csrf_matches(request):
-                raise ApiError(403, "forbidden")
-            if per_session.check(request[USER]) is not Verdict.OK:
-                raise ApiError(429, "too_fast")
         return await handler(request)
     return middleware
 
 
 def client_address(request: web.Request, trust_proxy: bool) -> str:
-    """The peer's address, or behind our own reverse proxy the address it saw (last X-Forwarded-For entry)."""
+    """The peer's address; behind our own reverse proxy (WEB_TRUST_PROXY=1) the address the proxy saw, which is
+    the last X-Forwarded-For entry (the proxy appends it; everything before it came from the client and may be
+    forged). Only then may the app not be reachable directly: anyone who could reach it could claim any address."""
     if trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
+        hops = [hop.strip() for value in request.headers.getall("X-Forwarded-For", ()) for hop in value.split(",")]
+        if hops:
+            try:
+                return str(ipaddress.ip_address(hops[-1]))
+            except ValueError:
+                pass
     return request.remote or "-"
 
 
@@ -149,7 +181,6 @@ def same_origin(request: web.Request) -> bool:
 
 
 def csrf_matches(request: web.Request) -> bool:
-    """Double submit: the X-CSRF-Token header must equal the CSRF cookie, which other sites cannot read."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    header = request.headers.get("X-CSRF-Token", "")
-    return well_formed(cookie) and hmac.compare_digest(header.encode(), cookie.encode())
+    """The X-CSRF-Token header must be the token the server issued with this session (the page reads it from its
+    cookie, which other sites cannot read); a made-up cookie pair matches nothing."""
+    return request[SESSION].csrf_matches(request.headers.get("X-CSRF-Token", ""))

@@ -1,25 +1,44 @@
-"""Anonymous browser sessions: a random id in an HttpOnly cookie, a CSRF token beside it, files kept briefly."""
+"""Anonymous browser sessions, issued and remembered by the server, and files kept briefly.
+
+A browser holds a random session id in an HttpOnly cookie and a CSRF token in a cookie the page reads. Only the
+server makes them: an id it did not issue, or one idle for longer than WEB_SESSION_IDLE_DAYS, gets a fresh session
+(a made-up cookie pair is never adopted). The server keeps a digest of each id and token (`web.sqlite` in the data
+folder) with the session's user key, which is random and unrelated to the id: so an id can be replaced — on consent —
+without the user losing their sign-ups, and the ids never appear in the chat or booking databases.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
 from chat.types import Attachment
-from runtime.keys import keyed_hash
+from runtime.database import Database, Migration
 
-CHANNEL = "web:"                    # user keys of this channel: "web:<session id>"
+CHANNEL = "web:"                    # user keys of this channel: "web:<random user id>"
 SESSION_COOKIE = "pf_session"       # HttpOnly: scripts never see who the user is
 CSRF_COOKIE = "pf_csrf"             # readable by the page, echoed in X-CSRF-Token
-COOKIE_MAX_AGE = 90 * 24 * 3600     # a returning parent keeps /my for about three months
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_token() makes
 USER = web.RequestKey("user", str)  # the request's user key, set by the sessions middleware
-SESSION_KEY = web.AppKey("session_key", bytes)  # the data folder's key for hashing session ids (runtime.keys)
+TOUCH_EVERY = 3600.0                # seconds between updates of a session's last-seen time
+SWEEP_EVERY = 3600.0                # seconds between deletions of idle sessions
+
+MIGRATIONS: list[Migration] = [
+    ("0001_sessions", [
+        """CREATE TABLE IF NOT EXISTS sessions (digest TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,
+            created REAL NOT NULL, seen REAL NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS sessions_by_seen ON sessions (seen)",
+        "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user)",
+    ]),
+]
 
 
 def new_token() -> str:
@@ -32,10 +51,81 @@ def well_formed(token: str | None) -> bool:
     return bool(token) and _TOKEN.fullmatch(token) is not None
 
 
-def user_key(session_id: str, key: bytes) -> str:
-    """The Assistant's user key for a browser session: a keyed hash of its id (runtime.keys), so the databases
-    and their backups never hold a value that would work as a session cookie."""
-    return CHANNEL + keyed_hash(key, session_id)
+def digest(token: str) -> str:
+    """What is stored instead of a session id or CSRF token (random 192-bit values: a plain hash is enough)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A session the server issued: its user key, the digest of its CSRF token, and — when just issued or
+    replaced — the new id and token to send as cookies."""
+
+    user: str
+    csrf_digest: str
+    new_id: str = ""
+    new_csrf: str = ""
+
+    def csrf_matches(self, token: str) -> bool:
+        return well_formed(token) and hmac.compare_digest(digest(token), self.csrf_digest)
+
+
+class SessionStore:
+    """Server-side sessions in their own SQLite file (runtime.database); idle ones expire."""
+
+    def __init__(self, path: Path, idle_days: int = 30, clock: Callable[[], float] = time.time):
+        self.db = Database(path, MIGRATIONS, name="web sessions")
+        self.idle, self.clock = idle_days * 86400.0, clock
+        self._swept = 0.0
+
+    def close(self) -> None:
+        self.db.close()
+
+    def find(self, session_id: str | None) -> WebSession | None:
+        """The session this cookie names, if the server issued it and it has not been idle too long."""
+        if not well_formed(session_id):
+            return None
+        key, now = digest(session_id), self.clock()
+        with self.db.read() as conn:
+            row = conn.execute("SELECT user, csrf, seen FROM sessions WHERE digest = ?", [key]).fetchone()
+        if row is None:
+            return None
+        if row["seen"] <= now - self.idle:
+            with self.db.write() as conn:
+                conn.execute("DELETE FROM sessions WHERE digest = ?", [key])
+            return None
+        if row["seen"] <= now - TOUCH_EVERY:
+            with self.db.write() as conn:
+                conn.execute("UPDATE sessions SET seen = ? WHERE digest = ?", [now, key])
+        return WebSession(row["user"], row["csrf"])
+
+    def issue(self) -> WebSession:
+        """A new session for a new (anonymous) user."""
+        self.sweep()
+        return self._store(CHANNEL + secrets.token_urlsafe(18))
+
+    def rotate(self, session_id: str, current: WebSession) -> WebSession:
+        """Replace the session's id and CSRF token, keeping its user (on consent: an id someone else may have
+        seen or planted stops working)."""
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM sessions WHERE digest = ?", [digest(session_id)])
+        return self._store(current.user)
+
+    def sweep(self, force: bool = False) -> int:
+        """Delete sessions idle for longer than the idle period (at most once an hour unless forced)."""
+        now = self.clock()
+        if not force and now - self._swept < SWEEP_EVERY:
+            return 0
+        self._swept = now
+        with self.db.write() as conn:
+            return conn.execute("DELETE FROM sessions WHERE seen <= ?", [now - self.idle]).rowcount
+
+    def _store(self, user: str) -> WebSession:
+        session_id, csrf, now = new_token(), new_token(), self.clock()
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO sessions (digest, user, csrf, created, seen) VALUES (?, ?, ?, ?, ?)",
+                         [digest(session_id), user, digest(csrf), now, now])
+        return WebSession(user, digest(csrf), session_id, csrf)
 
 
 @dataclass

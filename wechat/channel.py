@@ -135,6 +135,8 @@ class WeChatChannel:
         self.files = FileStore()
         self.renderer = Renderer(settings.menu_links, part_bytes, self._file_line)
         self.seen = Seen()
+        # the web page is on this server: a guardian's consent link a child can pass on (chat/consent.py)
+        assistant.offer_link("网页", settings.public_url + "/?start={payload}")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat")
         self._wake: asyncio.Event | None = None
 

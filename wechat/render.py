@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from chat.types import Button, Reply, button_parts, small_number
+from runtime.textsplit import split_text
 
 PART_BYTES = 2000           # WeChat cuts text messages near 2048 bytes; stay below with the link markup
 KEEP_IDS = 60               # link ids remembered per user, so a tap on an older message still works
@@ -127,40 +128,5 @@ def size(text: str) -> int:
 
 
 def pack(blocks: list[str], limit: int = PART_BYTES) -> list[str]:
-    """Join blocks with blank lines into parts of at most `limit` UTF-8 bytes; cut a too-long block at lines,
-    then anywhere (never inside a link line, which is short)."""
-    pieces: list[tuple[str, str]] = []  # (text, separator before it)
-    for block in blocks:
-        for i, piece in enumerate(_cut(block, limit)):
-            pieces.append((piece, "\n\n" if i == 0 else "\n"))
-    parts, current = [], ""
-    for piece, sep in pieces:
-        joined = current + sep + piece if current else piece
-        if size(joined) <= limit:
-            current = joined
-            continue
-        if current:
-            parts.append(current)
-        current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _cut(block: str, limit: int) -> list[str]:
-    if size(block) <= limit:
-        return [block]
-    out: list[str] = []
-    for line in block.split("\n"):
-        if size(line) <= limit:
-            out.append(line)
-            continue
-        chunk = ""
-        for char in line:
-            if size(chunk + char) > limit:
-                out.append(chunk)
-                chunk = ""
-            chunk += char
-        out.append(chunk)
-    # lines of one block are re-joined greedily by pack() with single newlines
-    return out
+    """Join blocks with blank lines into parts of at most `limit` UTF-8 bytes (link lines are short: never cut)."""
+    return split_text("\n\n".join(blocks), limit, size)

@@ -9,14 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from runtime.settings import SettingsError, environment
+from runtime.settings import SettingsError, environment, flag_setting
 
 DEFAULT_API = "https://api.weixin.qq.com/cgi-bin/"
 _TOKEN = re.compile(r"[A-Za-z0-9]{3,32}")
 _APP_ID = re.compile(r"wx[A-Za-z0-9]{16}")
 _SECRET = re.compile(r"[A-Za-z0-9]{32}")
 _AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
-_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 _WHERE = "公众号后台「设置与开发 → 基本配置」"
 
 
@@ -50,7 +49,7 @@ class WeChatSettings:
                    previous_aes_key=_aes_key(env, "WECHAT_AES_KEY_PREVIOUS"),
                    public_url=_public_url(env.get("WECHAT_PUBLIC_URL", "")),
                    api_base_url=_api_base_url(env.get("WECHAT_API_BASE_URL", "")),
-                   menu_links=_flag(env, "WECHAT_MENU_LINKS", True))
+                   menu_links=flag_setting(env, "WECHAT_MENU_LINKS", True))
 
 
 def _checked(env: Mapping[str, str], name: str, pattern: re.Pattern, label: str, shape: str, show: bool = True) -> str:
@@ -94,12 +93,3 @@ def _api_base_url(value: str) -> str:
         raise SettingsError(f"WECHAT_API_BASE_URL 不是有效的网址：{value}。"
                             f"应形如 {DEFAULT_API}（一般不用设置）。")
     return value if value.endswith("/") else value + "/"
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name, "").lower()
-    if not value:
-        return default
-    if value not in _FLAGS:
-        raise SettingsError(f"{name} 只能填 1（开启）或 0（关闭），现在是：{value}")
-    return _FLAGS[value]

@@ -123,20 +123,21 @@
   });
 
   document.getElementById("menu").addEventListener("click", () => {
-    if (!busy) exchange("GET", "/api/start");
+    if (!busy) exchange("POST", "/api/start", {});
   });
 
+  // Every API call that may change something is a POST with the CSRF token, so a link from elsewhere cannot.
   async function poll() {
     if (busy || document.hidden) return;
-    const data = await call("GET", "/api/inbox");
+    const data = await call("POST", "/api/inbox", {});
     if (data.inbox && data.inbox.length) show({ inbox: data.inbox });
   }
   setInterval(poll, POLL_MS);
   document.addEventListener("visibilitychange", poll);
 
-  // A link such as /?start=book (from the WeChat account) opens that form; the address is then cleaned so a
-  // reload does not start the form again.
+  // A link such as /?start=book (from the WeChat account) or /?start=consent_<code> (for a guardian) opens that
+  // flow; the address is then cleaned so a reload does not start it again.
   const deepLink = new URLSearchParams(location.search).get("start") || "";
   if (deepLink) history.replaceState(null, "", location.pathname);
-  exchange("GET", "/api/start" + (/^[A-Za-z0-9_]{1,32}$/.test(deepLink) ? "?start=" + deepLink : ""));
+  exchange("POST", "/api/start", /^[A-Za-z0-9_]{1,32}$/.test(deepLink) ? { start: deepLink } : {});
 })();

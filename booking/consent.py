@@ -1,0 +1,69 @@
+"""Guardian consent for children under 14: the rule, the hold's lifetime, and the one-time codes.
+
+个人信息保护法 第三十一条 and 未成年人保护法 第七十二条 require a parent's or other guardian's consent before the
+personal information of a child under 14 is processed. A sign-up for such a child therefore only *holds* a seat
+(for CONSENT_HOURS) until a guardian confirms it from their own account or device with a one-time code the child
+passes on; a refusal or an expired hold cancels the sign-up, blanks what the child typed and frees the seat.
+Only a digest of each code is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import date
+
+from .errors import ValidationError
+
+CONSENT_AGE = 14                    # under this age a guardian must consent
+CONSENT_HOURS = 48                  # how long a seat is held for the guardian's answer
+PENDING, GIVEN, REFUSED, EXPIRED = "pending", "given", "refused", "expired"
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read out and type
+CODE_LENGTH = 8                                     # 31^8 ≈ 8.5e11 codes
+_TYPED_CODE = re.compile(r"^\s*(?:监护人)?(?:确认码|确认|同意)?[\s:：]*([A-Za-z2-9][A-Za-z0-9 \-]{7,12})\s*$")
+
+
+def new_code() -> str:
+    """A fresh one-time code for a guardian, e.g. K7QM4MZP."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(text: str) -> str | None:
+    """The code in what someone typed or a link carried ("k7qm-4mzp", "确认码 K7QM4MZP"), or None."""
+    match = _TYPED_CODE.match(text or "")
+    if not match:
+        return None
+    code = re.sub(r"[\s\-]", "", match.group(1)).upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def code_digest(code: str) -> str:
+    """What is stored instead of the code (the code is random, so a plain hash cannot be reversed)."""
+    return hashlib.sha256(("guardian-consent:" + code.upper()).encode()).hexdigest()
+
+
+def student_age(raw: object, today: date) -> int:
+    """A student's age from "12", "12岁" or a birth year "2014"/"2014年". With only a birth year the lower bound is
+    taken (born in 2012 is 13 until the birthday in 2026), so a child is never counted older than they may be."""
+    text = re.sub(r"\s+", "", str(raw if raw is not None else ""))
+    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    year = re.fullmatch(r"(\d{4})年?(?:出生|生)?", text)
+    if year:
+        born = int(year.group(1))
+        if not today.year - 25 <= born <= today.year - 3:
+            raise ValidationError(f"出生年份请填写 {today.year - 25}–{today.year - 3} 之间的年份，例如：2014。", "age")
+        return today.year - born - 1
+    age = re.fullmatch(r"(?:今年)?(\d{1,2})(?:周岁|岁半|岁)?", text)
+    if not age:
+        raise ValidationError("请填写学生的年龄（周岁，例如：12）或出生年份（例如：2014）。", "age")
+    value = int(age.group(1))
+    if not 3 <= value <= 25:
+        raise ValidationError("学生年龄请填写 3–25 之间的周岁数，例如：12。", "age")
+    return value
+
+
+def needs_consent(role: str, age: int | None) -> bool:
+    """True when a guardian must consent: a student under CONSENT_AGE (a student of unknown age counts as one)."""
+    return role == "学生" and (age is None or age < CONSENT_AGE)
