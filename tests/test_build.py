@@ -220,7 +220,7 @@ def test_a_cited_law_with_two_versions_uses_the_one_in_force_and_says_so(tmp_pat
     kb = KnowledgeBase.load(settings.kb_path)
     assert kb.article("中华人民共和国宪法", 46)["text"] == text.strip()
     civil = manifest["sources"]["中华人民共和国民法典"]
-    assert civil["articles"] == 1260 and civil["recall"] == "cited" and 20 < civil["searchable"] < 100
+    assert civil["articles"] == 1260 and civil["recall"] == "cited" and 20 < civil["searchable"] < 400
     assert kb.article("中华人民共和国民法典", 1043)  # stored ...
     searchable = {d.ref for d in kb.docs if d.kind == "article"}
     assert "中华人民共和国民法典#1043" not in searchable and "中华人民共和国民法典#1188" in searchable  # ... cited: found
