@@ -124,3 +124,28 @@ async def test_hostile_json_gets_a_400_never_a_500(engine, tmp_path, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     access = [r.getMessage() for r in caplog.records if r.name == "web.guards"]
     assert access and all("\n" not in line for line in access)
+
+
+@pytest.mark.asyncio
+async def test_the_desk_refuses_odd_numbers_without_a_500(engine, tmp_path, caplog):
+    from tests.test_web_desk import PASSWORD, csrf_of, sign_in, staff_account
+
+    caplog.set_level(logging.INFO)
+    assistant = make_assistant(engine, tmp_path)
+    try:
+        staff_account(assistant)
+        async with TestClient(TestServer(build_web_app(assistant, WebSettings()))) as client:
+            assert (await sign_in(client)).status == 303
+            for path in (f"/staff/sessions/{HUGE}", f"/staff/sessions/{HUGE}/attendees.csv",
+                         f"/staff/sessions/{HUGE}/qr.svg", "/staff/sessions/١"):
+                assert (await client.get(path)).status < 500, path
+            csrf = csrf_of(await (await client.get("/staff/improve")).text())
+            for value in ("²", "𐩀", HUGE):
+                response = await client.post("/staff/improve", data={"csrf": csrf, "id": value},
+                                             allow_redirects=False)
+                assert response.status < 500, value
+            closing = await client.post(f"/staff/sessions/{HUGE}/close", data={"csrf": csrf}, allow_redirects=False)
+            assert closing.status < 500
+    finally:
+        assistant.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], PASSWORD

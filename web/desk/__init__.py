@@ -21,7 +21,7 @@ from aiohttp import web
 
 from chat.assistant import Assistant
 from chat.desk import BookingError, Table
-from chat.types import Reply
+from chat.types import Reply, small_number
 from runtime.ratelimit import SlidingWindow, Verdict
 from web.desk.charts import bar_chart
 from web.desk.html import e, field, form, page, select, table
@@ -379,9 +379,17 @@ def share_links(desk: Desk, session_id: int) -> tuple[str, str]:
     return web_link, tg
 
 
+def _session_id(request: web.Request) -> int:
+    """The session number in the path; one no session can have is a 404."""
+    number = small_number(request.match_info["id"])
+    if number is None:
+        raise web.HTTPNotFound()
+    return number
+
+
 @staff_only
 async def session_page(request: web.Request) -> web.Response:
-    desk, session_id = request.app[DESK], int(request.match_info["id"])
+    desk, session_id = request.app[DESK], _session_id(request)
     lectures = desk.assistant.desk.lectures
     try:
         s = lectures.get_session(session_id)
@@ -422,8 +430,11 @@ async def session_page(request: web.Request) -> web.Response:
 
 @staff_only
 async def session_csv(request: web.Request) -> web.Response:
-    desk, session_id = request.app[DESK], int(request.match_info["id"])
-    replies = desk.assistant.staff.attendees(session_id)
+    desk, session_id = request.app[DESK], _session_id(request)
+    try:
+        replies = desk.assistant.staff.attendees(session_id)
+    except BookingError:
+        raise web.HTTPNotFound() from None
     file = replies[0].attachment
     return web.Response(body=file.content, headers={
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
@@ -432,7 +443,7 @@ async def session_csv(request: web.Request) -> web.Response:
 
 @staff_only
 async def session_qr(request: web.Request) -> web.Response:
-    desk, session_id = request.app[DESK], int(request.match_info["id"])
+    desk, session_id = request.app[DESK], _session_id(request)
     web_link, _ = share_links(desk, session_id)
     out = io.BytesIO()
     segno.make(web_link, error="m").save(out, kind="svg", scale=6, border=4, xmldecl=False, title=web_link)
@@ -441,7 +452,7 @@ async def session_qr(request: web.Request) -> web.Response:
 
 @staff_only
 async def session_action(request: web.Request) -> web.StreamResponse:
-    desk, session_id = request.app[DESK], int(request.match_info["id"])
+    desk, session_id = request.app[DESK], _session_id(request)
     staff, actor, action = desk.assistant.staff, request[STAFF].actor, request.match_info["action"]
     try:
         if action == "close":
@@ -515,6 +526,6 @@ async def improve_csv(request: web.Request) -> web.Response:
 @staff_only
 async def improve_handled(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
-    ids = [int(v) for v in request[FORM].getall("id", []) if str(v).isdigit()]
+    ids = [n for v in request[FORM].getall("id", []) if (n := small_number(str(v))) is not None]
     count = desk.assistant.office.mark_handled(request[STAFF].actor, ids) if ids else 0
     return _tell(request, [Reply(desk.t("desk_handled", count=count))], PATH + "/improve")
