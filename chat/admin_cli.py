@@ -65,8 +65,8 @@ def _write_private(path: Path, content: bytes) -> None:
 
 
 def backup(data_dir: Path, target_dir: Path) -> list[Path]:
-    """Consistent copies of the live databases, made with SQLite's online backup API, private (0600) from the
-    start. The key that turns web session ids into user keys (web.key) is not copied: a backup is no key."""
+    """Consistent, self-contained copies of the live databases, made with SQLite's online backup API, private
+    (0600) from the start."""
     target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     copies = []
     for name in ("bookings.sqlite", "chat.sqlite"):
