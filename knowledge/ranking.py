@@ -15,7 +15,7 @@ from knowledge.normalize import compact
 from knowledge.segment import Segmenter
 
 EXPANSION_WEIGHT = 0.6   # a synonym's pull relative to a word the user typed
-MIN_PAIR_IDF = 1.5       # character pairs rarer than this (by idf) take part in recall
+MIN_PAIR_IDF = 2.0       # character pairs rarer than this (by idf) take part in recall
 RECALL_DEPTH = 35        # documents taken from each BM25 channel before re-ranking
 PHRASING_WEIGHTS = (0.3, 0.25, 0.35, 0.1)  # word overlap, character-pair overlap, rapidfuzz ratio, recall
 UNKNOWN_WEIGHT = 0.7     # weight of a word absent from the knowledge base, relative to the rarest known word
