@@ -6,6 +6,7 @@ from chat.texts import Texts
 from chat.types import Button, Reply, button_parts, small_number
 from knowledge.answer import Answer
 from knowledge.engine import Engine
+from knowledge.lookup import article_match
 from knowledge.numerals import int_to_cn
 
 SUFFIXES = {"": "", "之一": "a", "之二": "b", "之三": "c"}
@@ -104,7 +105,7 @@ class AskFlow:
         row = self.engine.kb.article(*parsed) if parsed else None
         if row is None:
             return Reply(self.texts("stale_button"))
-        match = self.engine.article_match(row, 1.0)
+        match = article_match(row, 1.0)
         return Reply(self.engine.render.articles([match]))
 
     def feedback(self, data: str) -> Reply:

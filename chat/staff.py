@@ -1,7 +1,6 @@
 """Office staff tools: review school bookings, run lecture sessions, statistics, unanswered questions, CSV."""
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime, timedelta
 

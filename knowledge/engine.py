@@ -11,13 +11,13 @@ import logging
 from pathlib import Path
 
 from knowledge import render
-from knowledge.answer import Answer, Match
+from knowledge.answer import Answer
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_messages, load_scope, load_synonyms
 from knowledge.danger import DangerDetector, load_danger_rules
 from knowledge.intents import IntentReader, load_intents
 from knowledge.kb import KnowledgeBase
-from knowledge.lookup import Lookup, article_match
+from knowledge.lookup import Lookup
 from knowledge.matches import TOP_MATCHES, MatchBuilder
 from knowledge.manifest import laws_db, read_manifest, source_fingerprint
 from knowledge.model import SynonymRule, Trigger
@@ -148,6 +148,3 @@ class Engine:
             body += "\n\n" + self.render.also(also)
         return Answer(question, True, False, body, matches, top.kind, suggestions=suggestions,
                       confidence=confidence)
-
-    def article_match(self, row: dict, score: float) -> Match:
-        return article_match(row, score)
