@@ -49,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
             "address the webhook server listens on (behind a reverse proxy)", "127.0.0.1"),
     Setting("TELEGRAM_WEBHOOK_PORT", "`8443`", "port the webhook server listens on", "8443"),
     Setting("RATE_LIMIT_PER_MINUTE", "`20`",
-            "messages and button presses one user may send per minute (0 = off)", "20"),
+            "messages and button presses one Telegram or WeChat user may send per minute (0 = off)", "20"),
     Setting("WEB_HOST", "`127.0.0.1`",
             "address the web page listens on; keep it behind a reverse proxy (nginx, Caddy) that adds HTTPS",
             "127.0.0.1"),

@@ -412,3 +412,14 @@ async def test_the_menu_is_checked_and_published_from_the_command_line(assistant
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 1 and "40125" in err.decode() and "AppSecret" in err.decode()
         assert APP_SECRET not in err.decode()
+
+
+async def test_one_user_cannot_flood_the_channel(assistant):
+    async with running(assistant) as bot:
+        bot.channel.limiter.per_minute = 2
+        chat, other = Chat(bot, assistant, "flood"), Chat(bot, assistant, "calm")
+        await chat.say("你好")
+        await chat.say("孩子在学校被欺负怎么办")
+        assert "太快" in await chat.say("还有别的吗") or "稍等" in chat.last
+        assert await chat.send(bot.wx.text(chat.openid, "再问一次")) == ""  # warned once, then quietly ignored
+        assert "法律依据" in await other.say("孩子在学校被欺负怎么办")  # nobody else is held up

@@ -161,3 +161,4 @@ async def test_one_token_for_concurrent_callers_refreshed_before_it_expires():
     finally:
         await api.close()
         await wx.close()
+

@@ -32,6 +32,7 @@ from chat.assistant import Assistant
 from chat.outbox import Message, Outcome, deliver_due
 from chat.types import Attachment, Event, Reply
 from chat.texts import messages_in
+from runtime.ratelimit import SlidingWindow, Verdict
 from wechat.api import WeChatApi, WeChatApiError
 from wechat.menu import command_of
 from wechat.protocol import SUCCESS, Codec, Refused, check_request
@@ -135,6 +136,7 @@ class WeChatChannel:
         self.files = FileStore()
         self.renderer = Renderer(settings.menu_links, part_bytes, self._file_line)
         self.seen = Seen()
+        self.limiter = SlidingWindow(settings.rate_limit_per_minute)
         # the web page is on this server: a guardian's consent link a child can pass on (chat/consent.py)
         assistant.offer_link("网页", settings.public_url + "/?start={payload}")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat")
@@ -211,6 +213,12 @@ class WeChatChannel:
         kind, payload = self._classify(message)
         if kind == "none":
             return SUCCESS
+        if kind in ("text", "event", "say"):  # one user cannot flood the bot (or make it flood WeChat)
+            verdict = self.limiter.check(user)
+            if verdict is Verdict.DROP:
+                return SUCCESS
+            if verdict is Verdict.WARN:
+                return self.codec.text_reply(message, self.wording("too_fast"))
         if kind == "forget":  # unsubscribed: drop the user's chat state; sign-ups and bookings stay for staff
             await self._run(self.assistant.state.forget, user)
             return SUCCESS

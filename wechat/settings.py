@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from runtime.settings import SettingsError, environment, flag_setting
+from runtime.settings import SettingsError, environment, flag_setting, integer_setting
 
 DEFAULT_API = "https://api.weixin.qq.com/cgi-bin/"
 _TOKEN = re.compile(r"[A-Za-z0-9]{3,32}")
@@ -29,6 +29,7 @@ class WeChatSettings:
     previous_aes_key: str = field(default="", repr=False)
     api_base_url: str = DEFAULT_API
     menu_links: bool = True
+    rate_limit_per_minute: int = 20  # RATE_LIMIT_PER_MINUTE, as for Telegram
 
     @property
     def safe_mode(self) -> bool:
@@ -49,7 +50,8 @@ class WeChatSettings:
                    previous_aes_key=_aes_key(env, "WECHAT_AES_KEY_PREVIOUS"),
                    public_url=_public_url(env.get("WECHAT_PUBLIC_URL", "")),
                    api_base_url=_api_base_url(env.get("WECHAT_API_BASE_URL", "")),
-                   menu_links=flag_setting(env, "WECHAT_MENU_LINKS", True))
+                   menu_links=flag_setting(env, "WECHAT_MENU_LINKS", True),
+                   rate_limit_per_minute=integer_setting(env, "RATE_LIMIT_PER_MINUTE", 20, 0, 10_000))
 
 
 def _checked(env: Mapping[str, str], name: str, pattern: re.Pattern, label: str, shape: str, show: bool = True) -> str:
