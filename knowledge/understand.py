@@ -84,7 +84,7 @@ class Reader:
         """True when a curated entry answers the question the user asked, from the same side."""
         if asked.side and entry.side and asked.side != entry.side:
             return False
-        return bool(asked.asks) and entry.ask in asked.asks
+        return bool(asked.asks) and entry.ask == asked.ask  # the main question, not one asked in passing
 
     @staticmethod
     def other_side(asked: Understanding, entry: Understanding) -> bool:
