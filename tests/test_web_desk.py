@@ -258,3 +258,29 @@ async def test_sessions_share_link_qr_stats_and_questions(assistant):
         assert assistant.desk.lectures.get_session(session.id).status == "cancelled"
     finally:
         await client.close()
+
+
+async def test_a_slow_desk_page_does_not_stall_the_chat(assistant, monkeypatch):
+    import asyncio
+    import time
+
+    staff_account(assistant)
+    real = assistant.office.tables
+
+    def slow_tables():
+        time.sleep(1.0)  # a year of statistics, say
+        return real()
+
+    monkeypatch.setattr(assistant.office, "tables", slow_tables)
+    client = await client_for(assistant)
+    try:
+        response = await sign_in(client)
+        client.session.cookie_jar.update_cookies({"pf_staff": response.cookies["pf_staff"].value})
+        started = time.monotonic()
+        stats = asyncio.create_task(client.get("/staff/stats"))
+        await asyncio.sleep(0.1)
+        assert (await client.get("/")).status == 200  # the chat page is served meanwhile
+        assert time.monotonic() - started < 0.7, "the chat waited for the staff page"
+        assert (await stats).status == 200
+    finally:
+        await client.close()

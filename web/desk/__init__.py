@@ -11,6 +11,7 @@ form and a same-origin request. Sign-in is limited per address and locks an acco
 """
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -90,8 +91,10 @@ def mount_desk(app: web.Application, assistant: Assistant, settings: WebSettings
 
 
 # ---- sessions, sign-in and the checks every page makes --------------------------------------------------
-def staff_only(handler: Handler) -> Handler:
-    """Pages for signed-in staff: others go to the sign-in page; POSTs need CSRF token and same origin."""
+def staff_only(handler: Callable[[web.Request], web.StreamResponse]) -> Handler:
+    """Pages for signed-in staff: others go to the sign-in page; POSTs need CSRF token and same origin.
+
+    The page itself runs on a worker thread, so a slow statistics page or export never stalls the chat."""
     async def wrapped(request: web.Request) -> web.StreamResponse:
         desk = request.app[DESK]
         found = desk.accounts.session(request.cookies.get(COOKIE), desk.now())
@@ -105,7 +108,7 @@ def staff_only(handler: Handler) -> Handler:
             if not same_origin(request) or data.get("csrf") != found[1]:
                 return _refused(desk, "desk_forbidden", 403)
             request[FORM] = data
-        return await handler(request)
+        return await asyncio.to_thread(handler, request)
     return wrapped
 
 
@@ -162,7 +165,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 @staff_only
-async def logout(request: web.Request) -> web.StreamResponse:
+def logout(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
     desk.accounts.end_session(request.cookies.get(COOKIE), desk.now())
     response = redirect(PATH + "/login")
@@ -248,7 +251,7 @@ def _booking_rows(desk: Desk, bookings) -> str:
 
 
 @staff_only
-async def todo(request: web.Request) -> web.Response:
+def todo(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     groups = desk.assistant.office.todo()
     titles = {"new": desk.t("desk_todo_new"), "countered": desk.t("desk_todo_countered"),
@@ -268,7 +271,7 @@ async def todo(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def booking_page(request: web.Request) -> web.Response:
+def booking_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     office = desk.assistant.office
     try:
@@ -313,7 +316,7 @@ async def booking_page(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def booking_action(request: web.Request) -> web.StreamResponse:
+def booking_action(request: web.Request) -> web.StreamResponse:
     desk, data = request.app[DESK], request[FORM]
     staff, actor = desk.assistant.staff, request[STAFF].actor
     ref, action = request.match_info["ref"], request.match_info["action"]
@@ -335,7 +338,7 @@ async def booking_action(request: web.Request) -> web.StreamResponse:
 
 # ---- lecture sessions --------------------------------------------------------------------------------------
 @staff_only
-async def sessions_page(request: web.Request) -> web.Response:
+def sessions_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     a = desk.assistant
     rows = [[f'<a href="{PATH}/sessions/{s.id}">#{s.id}</a>', e(s.starts_at.strftime("%Y-%m-%d %H:%M")), e(s.title),
@@ -361,7 +364,7 @@ async def sessions_page(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def session_create(request: web.Request) -> web.StreamResponse:
+def session_create(request: web.Request) -> web.StreamResponse:
     desk, data = request.app[DESK], request[FORM]
     raw = {name: str(data.get(name, "")) for name in ("program_id", "title", "starts_at", "minutes", "venue",
                                                        "street", "audience", "capacity", "deadline")}
@@ -388,7 +391,7 @@ def _session_id(request: web.Request) -> int:
 
 
 @staff_only
-async def session_page(request: web.Request) -> web.Response:
+def session_page(request: web.Request) -> web.Response:
     desk, session_id = request.app[DESK], _session_id(request)
     lectures = desk.assistant.desk.lectures
     try:
@@ -429,7 +432,7 @@ async def session_page(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def session_csv(request: web.Request) -> web.Response:
+def session_csv(request: web.Request) -> web.Response:
     desk, session_id = request.app[DESK], _session_id(request)
     try:
         replies = desk.assistant.staff.attendees(session_id)
@@ -442,7 +445,7 @@ async def session_csv(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def session_qr(request: web.Request) -> web.Response:
+def session_qr(request: web.Request) -> web.Response:
     desk, session_id = request.app[DESK], _session_id(request)
     web_link, _ = share_links(desk, session_id)
     out = io.BytesIO()
@@ -451,7 +454,7 @@ async def session_qr(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def session_action(request: web.Request) -> web.StreamResponse:
+def session_action(request: web.Request) -> web.StreamResponse:
     desk, session_id = request.app[DESK], _session_id(request)
     staff, actor, action = desk.assistant.staff, request[STAFF].actor, request.match_info["action"]
     try:
@@ -472,7 +475,7 @@ def chart(table_: Table) -> str:
 
 
 @staff_only
-async def stats_page(request: web.Request) -> web.Response:
+def stats_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     parts = []
     for t in desk.assistant.office.tables():
@@ -485,7 +488,7 @@ async def stats_page(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def stats_csv(request: web.Request) -> web.Response:
+def stats_csv(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     found = desk.assistant.office.table(request.match_info["key"])
     if found is None:
@@ -496,7 +499,7 @@ async def stats_csv(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def improve_page(request: web.Request) -> web.Response:
+def improve_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     items = desk.assistant.office.to_improve()
     if not items:
@@ -516,7 +519,7 @@ async def improve_page(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def improve_csv(request: web.Request) -> web.Response:
+def improve_csv(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     return web.Response(body=desk.assistant.office.improve_csv(), headers={
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
@@ -524,7 +527,7 @@ async def improve_csv(request: web.Request) -> web.Response:
 
 
 @staff_only
-async def improve_handled(request: web.Request) -> web.StreamResponse:
+def improve_handled(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
     ids = [n for v in request[FORM].getall("id", []) if (n := small_number(str(v))) is not None]
     count = desk.assistant.office.mark_handled(request[STAFF].actor, ids) if ids else 0
