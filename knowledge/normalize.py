@@ -18,7 +18,8 @@ def _t2s() -> opencc.OpenCC:
 
 def normalize(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case, no control characters."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = (text or "").encode("utf-8", "replace").decode("utf-8")  # lone surrogates (broken input) become '?'
+    text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub("", text)
     text = _t2s().convert(text)
     return _SPACES.sub(" ", text).strip().lower()

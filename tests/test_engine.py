@@ -161,3 +161,9 @@ def test_questions_about_pudongs_plan_name_the_responsible_units(engine, questio
 def test_everyday_fact_questions_state_the_number(engine, question, fact):
     answer = engine.answer(question)
     assert answer.answered and fact in answer.answer
+
+
+@pytest.mark.parametrize("question", ["\ud800孩子被打了", "\udcff", "a\udfffb怎么办"])
+def test_broken_text_gets_an_answer_not_an_error(engine, question):
+    answer = engine.answer(question)
+    assert answer.answer and answer.as_json()["question"] == question
