@@ -17,7 +17,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 __all__ = ["Content", "ContentError", "load_content"]
 
 AUDIENCES = ("家长", "学生", "学校")
-DOCUMENT_KINDS = ("规范性文件", "部门规章")  # sources of their own kind, never shown as statute articles
+DOCUMENT_KINDS = ("规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
 ANSWER_LIMITS = (60, 250)
 MIN_PARAPHRASES = 3
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
