@@ -10,6 +10,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 
 COMMANDS = ("hotline", "my", "lectures", "book", "privacy")
 LEGAL_ASKS = {"refund", "punishment", "liability", "procedure"}  # questions the law answers, not a flow
+MAX_REQUEST_CHARS = 60  # a longer message tells a story: the law answers it, even if it mentions a school
 
 
 @dataclass
@@ -27,7 +28,7 @@ class IntentReader:
 
     def match(self, text: str, understood: Understanding, harm: bool = False) -> Intent | None:
         """The request a message makes, or None when it asks about the law or tells of a harm (the law answers)."""
-        if set(understood.asks) & LEGAL_ASKS:
+        if set(understood.asks) & LEGAL_ASKS or len(text) > MAX_REQUEST_CHARS:
             return None
         return next((i for i in self.intents if any(t.fires(text) for t in i.when)
                      and not any(t.fires(text) for t in i.unless) and not (harm and i.unless_harm)), None)
