@@ -16,7 +16,8 @@ LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question n
 POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
 FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
 MISFIT_WEIGHT = 0.25      # share of a FAQ entry's score lost when it answers another question or the other side
-HARM_MISFIT = 0.5         # misfit of an entry that never talks about the harm the question describes
+HARM_MISFIT = 0.5
+SIDE_FIT = 0.1         # misfit of an entry that never talks about the harm the question describes
 
 
 class Selector:
@@ -60,6 +61,8 @@ class Selector:
                     misfit = min(1.0, misfit + HARM_MISFIT)
 
                 cand.score *= 1 - MISFIT_WEIGHT * misfit
+                if understood.side and understood.side == self.entry_sense[cand.ref].side:
+                    cand.score *= 1 + SIDE_FIT  # told from the same side (「我儿子把人打伤了」 ~ an offender's entry)
         ranked.sort(key=lambda c: c.score, reverse=True)
         prepared = query.prepared
         if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers
