@@ -11,7 +11,6 @@ from tests import chat_fixtures
 from tests.chat_fixtures import NOW, book_school, make_assistant
 from tests.test_web_desk import client_for, page, sign_in, staff_account
 
-pytestmark = pytest.mark.asyncio
 HOSTILE = '<script>alert("x")</script><b onclick=1>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b onclick=1&gt;"
 
@@ -34,6 +33,7 @@ def assistant(engine, tmp_path, monkeypatch):
     helper.close()
 
 
+@pytest.mark.asyncio
 async def test_every_desk_page_escapes_hostile_text(assistant):
     staff_account(assistant)
     session = assistant.desk.lectures.upcoming_sessions(NOW)[0]
@@ -54,6 +54,7 @@ async def test_every_desk_page_escapes_hostile_text(assistant):
         await client.close()
 
 
+@pytest.mark.asyncio
 async def test_an_unknown_booking_reference_is_shown_escaped(assistant):
     staff_account(assistant)
     client = await client_for(assistant)
@@ -63,3 +64,18 @@ async def test_an_unknown_booking_reference_is_shown_escaped(assistant):
         assert "<script>x" not in html and "&lt;script&gt;x" in html
     finally:
         await client.close()
+
+
+def test_kb_check_reads_the_templates_message_keys(tmp_path):
+    from knowledge.wording import message_problems
+    from runtime.settings import REPO
+
+    folder = tmp_path / "web" / "desk" / "templates"
+    folder.mkdir(parents=True)
+    (tmp_path / "web" / "messages.yaml").write_text('version: 1\ndesk_hello: "你好，{name}"\n', encoding="utf-8")
+    (folder / "page.html").write_text('{{ t("desk_hello", name=x) }}\n{{ t("desk_missing") }}\n'
+                                      '{{ t("desk_hello") }}', encoding="utf-8")
+    problems = message_problems(REPO / "content", tmp_path)
+    assert any("desk_missing" in p and "page.html:2" in p for p in problems), problems
+    assert any("desk_hello" in p and "{name}" in p and "page.html:3" in p for p in problems), problems
+    assert len(problems) == 2

@@ -18,8 +18,7 @@ def todo(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     office = desk.assistant.office
     groups = {key: [_row(office, b) for b in items] for key, items in office.todo().items()}
-    titles = {key: desk.t(f"desk_todo_{key}") for key in groups}
-    return render(request, "todo.html", groups=groups, titles=titles, problems=desk.mail_problems())
+    return render(request, "todo.html", groups=groups, problems=desk.mail_problems())
 
 
 def _row(office, b) -> dict:
