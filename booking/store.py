@@ -111,6 +111,10 @@ MIGRATIONS: list[Migration] = [
         retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
                                 ("school_bookings", "user_key")]),
     ]),
+    ("0007_attendance", [  # who came to a session (ticked or scanned on the day), and by whom
+        add_column("registrations", "attended_at", "TEXT"),
+        add_column("registrations", "attended_by", "TEXT"),
+    ]),
 ]
 
 SEATED = "('confirmed', 'held')"  # statuses that take seats
@@ -226,6 +230,9 @@ class Tx:
     def upcoming_sessions(self, now: str) -> list[Session]:
         rows = self._all(_SESSION_SELECT + " WHERE s.ends_at >= ? ORDER BY s.starts_at, s.id", [now])
         return [Session.from_row(r) for r in rows]
+
+    def update_session(self, session_id: int, values: dict[str, Any]) -> None:
+        self._update("sessions", "id", session_id, values)
 
     def set_session_status(self, session_id: int, status: str) -> None:
         self._update("sessions", "id", session_id, {"status": status})
