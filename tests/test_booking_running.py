@@ -91,3 +91,16 @@ def test_attendance_by_code_only_for_confirmed_sign_ups_of_this_session_on_the_d
     undone, _ = running.mark_attended(session.id, came.ref, False, "staff:王丽", day)
     assert undone.attended_at is None
     assert [e.action for e in store.audit_log(target=came.ref)][:2] == ["attended_undo", "attended"]
+
+
+def test_statistics_count_who_came_who_did_not_and_who_waits_for_a_guardian(lectures, running):
+    session = new_session(lectures, capacity=10)
+    came = sign(lectures, session, "u1", 2)
+    sign(lectures, session, "u2", 3)
+    lectures.sign_up(session.id, "u3", "小明", "13812345673", "学生", 1, NOW, guardian=("王丽", "13812345674"), age=12)
+    day = session.starts_at
+    running.mark_attended(session.id, came.ref, True, "staff:王丽", day)
+    [during] = lectures.totals_by("street", day)
+    assert (during["confirmed"], during["held"], during["attended"], during["no_shows"]) == (5, 1, 2, 0)
+    [after] = lectures.totals_by("program_id", session.ends_at + timedelta(hours=1))
+    assert (after["attended"], after["no_shows"]) == (2, 3)
