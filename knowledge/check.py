@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.build import _article_rows, gather
+from knowledge.check_citations import bare_article_problems, document_source_problems
 from knowledge.config import KnowledgeSettings
 from knowledge.verify import (amendment_problems, coverage, digest_number_problems, faq_number_problems,
                               modal_problems, seed_problems, structural_problems)
@@ -29,6 +30,7 @@ def run_check(settings: KnowledgeSettings, seed_dir: Path | None = None) -> tupl
     problems += amendment_problems(content, sources.laws_db)
     if not missing_local:  # with every text loaded, an answer's numbers must come from what it cites
         problems += faq_number_problems(content, {r["key"]: r["text"] + r["digest"] for r in rows})
+    problems += document_source_problems(content) + bare_article_problems(content)
     problems += seed_problems(content, seed_dir)
     problems += message_problems(settings.content_dir, REPO)  # every message the code says, with its values
     if seed_dir is None or not seed_dir.is_dir():
