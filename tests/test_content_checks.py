@@ -105,9 +105,80 @@ def test_kb_check_catches_the_digests_the_legal_review_found(tmp_path):
     assert not any("第五十六条" in p for p in problems)  # 「还可暂停业务」: the article says 并可以责令
 
 
-def test_real_content_keeps_the_laws_force(tmp_path):
+def test_real_content_keeps_the_laws_force_and_names_what_it_cites(tmp_path):
     problems, _ = run_check(make_settings(tmp_path / "data"))
     assert not [p for p in problems if "可以/可" in p]
+    assert not [p for p in problems if "司法解释" in p or "documents" in p or "同一句" in p or "文号" in p]
+
+
+# ---- how answers cite: documents among the sources, no bare article numbers --------------------------------------
+
+SUPPORT_BEFORE_REVIEW = (  # custody-support-until as the legal review found it
+    "一般给到孩子满十八周岁（《民法典》第17条）。父母不履行抚养义务的，未成年子女或者不能独立生活的成年子女有权要求给付抚养费"
+    "（第1067条）。按最高人民法院婚姻家庭编司法解释（一），“不能独立生活的成年子女”指仍在读高中及以下学历教育，"
+    "或者丧失、部分丧失劳动能力等非因主观原因无法维持正常生活的；读大学一般不在此列。")
+INTERPRETATION = "《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》"
+
+
+def _one_entry(tmp_path, answer: str, documents: str = "") -> "Path":
+    content = _tiny_content(tmp_path)
+    (content / "faq" / "family.yaml").write_text(f"""version: 1
+topic: 家庭保护
+entries:
+  - id: family-support-age
+    audience: [家长]
+    question: 抚养费要给到孩子多大？
+    paraphrases: [抚养费给到几岁, 抚养费给到18岁就不用给了吗, 孩子上大学了还要给抚养费吗]
+    answer: >-
+      {answer}
+    sources:
+      - {{law: 中华人民共和国民法典, article: 1067}}
+      - {{law: 中华人民共和国民法典, article: 17}}
+{documents}""", encoding="utf-8")
+    return content
+
+
+def _citing_problems(tmp_path, content):
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    return [p for p in problems if "[family-support-age]" in p or "documents.yaml" in p]
+
+
+def test_an_interpretation_relied_on_without_its_name_and_a_bare_article_are_refused(tmp_path):
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, SUPPORT_BEFORE_REVIEW))
+    assert any("回答依据了司法解释" in p for p in problems)
+    assert any("第1067条" in p and "同一句" in p for p in problems)
+    assert not any("第17条" in p for p in problems)  # 《民法典》 is named in its sentence
+
+
+def test_a_named_interpretation_must_be_among_the_entrys_documents(tmp_path):
+    answer = f"一般给到孩子满十八周岁（《民法典》第17条）。按{INTERPRETATION}，读大学的成年子女一般不算不能独立生活的成年子女。"
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, answer))
+    assert any("spc-marriage-family-interpretation-1" in p and "documents 里没有" in p for p in problems)
+    fixed = _one_entry(tmp_path / "fixed", answer, "    documents: [spc-marriage-family-interpretation-1]\n")
+    assert _citing_problems(tmp_path / "fixed", fixed) == []
+
+
+def test_an_unregistered_rule_text_is_refused_but_a_certificate_is_not(tmp_path):
+    answer = ("一般给到孩子满十八周岁（《民法典》第17条）。按《关于审理未成年人刑事案件具体应用法律若干问题的解释》，周岁从生日的第二天起算，"
+              "上户口要带《出生医学证明》。")
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, answer))
+    assert [p for p in problems if "不在 documents.yaml 里" in p and "若干问题的解释" in p]
+    assert not [p for p in problems if "出生医学证明" in p]
+
+
+def test_a_judicial_interpretation_needs_its_number(tmp_path):
+    content = _tiny_content(tmp_path)
+    path = content / "documents.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    number: 法释〔2020〕22号\n", ""), encoding="utf-8")
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    assert "documents.yaml [spc-marriage-family-interpretation-1] 司法解释要写文号（number）" in problems
+
+
+def test_the_basis_shows_an_interpretations_number(engine):
+    row = engine.kb.faq["custody-support-until"]
+    text = engine.render.faq(Match("faq", row["id"], row["question"], row["answer"], 1.0, row["sources"]))
+    assert ("司法解释：《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》"
+            "（最高人民法院，法释〔2020〕22号，2020-12-29）") in text
 
 
 # ---- amendments after the stored text -------------------------------------------------------------------------------
