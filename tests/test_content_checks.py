@@ -83,7 +83,7 @@ def _set_digest(content, file, number, digest):
 
 
 def test_kb_check_names_softened_faq_answers_and_unnamed_documents(tmp_path):
-    problems, _ = run_check(make_settings(tmp_path / "data", _tiny_content(tmp_path), statutes=None))
+    problems, _ = run_check(make_settings(tmp_path / "data", _tiny_content(tmp_path), statutes=None), review=False)
     text = "\n".join(problems)
     assert "family.yaml" in text and "[family-dv-fees]" in text and "法院可缓收" in text
     assert "no-such-document" in text and "不存在" in text
@@ -97,7 +97,7 @@ def test_kb_check_catches_the_digests_the_legal_review_found(tmp_path):
     _set_digest(content, "shanghai.yaml", 31, "学校、幼儿园可以组织孩子参加适合年龄的公益活动，但不得组织孩子参加商业性活动。")
     _set_digest(content, "network.yaml", 54, "违反其中第一项、第五项且情节严重的，省级以上部门可罚5000万元以下或上一年度营业额百分之五以下。")
     _set_digest(content, "network.yaml", 55, "拒不改正或情节严重的，可暂停业务、停产停业或吊销许可证、执照。")
-    problems, _ = run_check(make_settings(tmp_path / "data", content))
+    problems, _ = run_check(make_settings(tmp_path / "data", content), review=False)
     text = "\n".join(problems)
     assert "shanghai.yaml" in text and "第三十一条" in text
     assert "第五十四条" in text and "可罚5000万元以下" in text
@@ -106,7 +106,7 @@ def test_kb_check_catches_the_digests_the_legal_review_found(tmp_path):
 
 
 def test_real_content_keeps_the_laws_force_and_names_what_it_cites(tmp_path):
-    problems, _ = run_check(make_settings(tmp_path / "data"))
+    problems, _ = run_check(make_settings(tmp_path / "data"), review=False)
     assert not [p for p in problems if "可以/可" in p]
     assert not [p for p in problems if "司法解释" in p or "documents" in p or "同一句" in p or "文号" in p]
 
@@ -139,7 +139,7 @@ entries:
 
 
 def _citing_problems(tmp_path, content):
-    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None), review=False)
     return [p for p in problems if "[family-support-age]" in p or "documents.yaml" in p]
 
 
@@ -170,7 +170,7 @@ def test_a_judicial_interpretation_needs_its_number(tmp_path):
     content = _tiny_content(tmp_path)
     path = content / "documents.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("    number: 法释〔2020〕22号\n", ""), encoding="utf-8")
-    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None), review=False)
     assert "documents.yaml [spc-marriage-family-interpretation-1] 司法解释要写文号（number）" in problems
 
 
@@ -179,6 +179,38 @@ def test_the_basis_shows_an_interpretations_number(engine):
     text = engine.render.faq(Match("faq", row["id"], row["question"], row["answer"], 1.0, row["sources"]))
     assert ("司法解释：《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》"
             "（最高人民法院，法释〔2020〕22号，2020-12-29）") in text
+
+
+# ---- paraphrases placed under an entry that answers another question ------------------------------------------------
+
+def test_kb_check_warns_of_a_paraphrase_the_content_ranks_under_another_entry(tmp_path):
+    content = _tiny_content(tmp_path)
+    (content / "faq" / "family.yaml").write_text("""version: 1
+topic: 家庭保护
+entries:
+  - id: family-dv-fees
+    audience: [家长]
+    question: 家暴受害人打官司的诉讼费能减免吗？
+    paraphrases: [家暴打官司要交诉讼费吗, 被家暴起诉没钱交诉讼费, 家暴受害人能不能免诉讼费]
+    answer: >-
+      能申请。人民法院应当依法对家庭暴力受害人缓收、减收或者免收诉讼费用，法律援助机构应当依法为受害人提供法律援助。需要帮助可以拨打12348咨询，有危险先拨打110。
+    sources:
+      - {law: 中华人民共和国反家庭暴力法, article: 19}
+  - id: family-game-hours
+    audience: [家长]
+    question: 未成年人什么时候可以玩网络游戏？
+    paraphrases: [孩子几点能玩游戏, 未成年人游戏时间规定, 被家暴了打官司没钱交诉讼费能免吗]
+    answer: >-
+      网络游戏服务提供者不得在每日22时至次日8时向未成年人提供网络游戏服务；具体时段由国家新闻出版署规定，周五、周六、周日和法定节假日每日20时至21时可以玩1小时。
+    sources:
+      - {law: 中华人民共和国未成年人保护法, article: 75}
+""", encoding="utf-8")
+    problems, report = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    assert problems == []
+    warnings = [line for line in report if "警告" in line]
+    assert len(warnings) == 1
+    assert "[family-game-hours]" in warnings[0] and "被家暴了打官司没钱交诉讼费能免吗" in warnings[0]
+    assert "[family-dv-fees]" in warnings[0]
 
 
 # ---- amendments after the stored text -------------------------------------------------------------------------------
@@ -197,7 +229,7 @@ def test_kb_check_proves_the_recorded_amendment_list(tmp_path):
     assert "articles: [165, 166, 169, 387, 390, 391, 393]" in text
     laws.write_text(text.replace("articles: [165, 166, 169, 387, 390, 391, 393]", "articles: [17, 165, 166, 169, 387, 390, 391]"),
                     encoding="utf-8")
-    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None), review=False)
     wrong = [p for p in problems if "刑法修正案（十二）" in p]
     assert wrong and "393" in wrong[0] and "17" in wrong[0]
 
