@@ -235,7 +235,7 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
                                "documents": e.documents}
                               for e in content.faq), pk="id")
         db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
-                                "where": str}, pk="id")
+                                "where": str, "number": str}, pk="id")
         db["documents"].insert_all(vars(d) for d in content.documents)
         db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
         db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")

@@ -17,7 +17,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 __all__ = ["Content", "ContentError", "load_content"]
 
 AUDIENCES = ("家长", "学生", "学校")
-DOCUMENT_KINDS = ("规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
+DOCUMENT_KINDS = ("行政法规", "规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
 ANSWER_LIMITS = (60, 250)
 MIN_PARAPHRASES = 3
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -162,7 +162,7 @@ def load_documents(root: Path) -> list[Document]:
         documents.append(Document(id=doc_id, name=name, issuer=require(path, item, "issuer", str, doc_id).strip(),
                                   date=str(require(path, item, "date", (str, datetime.date), doc_id)), kind=kind,
                                   rule=require(path, item, "rule", str, doc_id).strip(),
-                                  where=f"{path.name}:{item.line}"))
+                                  where=f"{path.name}:{item.line}", number=str(item.get("number") or "").strip()))
     return documents
 
 

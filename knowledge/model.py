@@ -108,7 +108,7 @@ class FaqEntry:
 
 @dataclass
 class Document:
-    """A normative document (not a statute) that sets a rule people meet, cited by name, issuer and date."""
+    """A normative document (not a statute) that sets a rule people meet, cited by name, issuer, number and date."""
 
     id: str
     name: str
@@ -117,6 +117,7 @@ class Document:
     kind: str
     rule: str
     where: str = ""
+    number: str = ""  # 文号 such as 法释〔2020〕22号; a judicial interpretation must have one
 
 
 @dataclass

@@ -39,7 +39,7 @@ class Renderer:
         """The normative documents a FAQ entry cites (documents.yaml), as the JSON contract shows them."""
         row = self.kb.faq.get(faq_id) or {}
         found = (self.kb.documents.get(d) for d in row.get("documents") or [])
-        return [{k: d[k] for k in ("id", "name", "issuer", "date", "kind")} for d in found if d]
+        return [{k: d.get(k) or "" for k in ("id", "name", "issuer", "number", "date", "kind")} for d in found if d]
 
     def basis(self, sources: list[dict], documents: list[dict] = ()) -> str:
         lines = [self._m("basis_header")]
@@ -47,7 +47,8 @@ class Renderer:
             label = f"第{int_to_cn(s['article'])}条{s.get('suffix', '')}"
             version = self.version(s["law"], s["article"], s.get("suffix", ""))
             lines.append(self._m("basis_line", law=s["law"], label=label, version=version))
-        lines += [self._m("basis_document", kind=d["kind"], name=d["name"], issuer=d["issuer"], date=d["date"]) for d in documents]
+        lines += [self._m("basis_document", kind=d["kind"], name=d["name"],
+                         issuer="，".join(filter(None, (d["issuer"], d.get("number")))), date=d["date"]) for d in documents]
         return "\n".join(lines)
 
     def faq(self, match: Match, drop: str = "") -> str:
