@@ -110,17 +110,29 @@ class Renderer:
         lines += [self._m("intent_hotline_line", number=c["number"], name=c["name"]) for c in contacts]
         return "\n".join(lines)
 
-    def emergency(self, answer: Answer, alerts: list, writer: str, contacts: list[dict]) -> Answer:
-        """Crisis help only: 110 and the right hotlines, advice for whoever writes; the law waits behind a button."""
+    def emergency(self, answer: Answer, alerts: list, writer: str, contacts: list[dict],
+                  situations: list = ()) -> Answer:
+        """Crisis help only: 110 and the right hotlines, advice that fits where the one at risk is and who writes,
+        the lines for afterwards; the law waits behind a button."""
         writer = writer if writer in ("child", "parent", "witness") else "other"
         by_number = {c["number"]: c for c in contacts}
-        numbers = list(dict.fromkeys(n for rule in alerts for n in rule.hotlines if n in by_number))
+        numbers = [n for rule in alerts for n in rule.hotlines] + [n for s in situations for n in s.hotlines]
+        numbers = list(dict.fromkeys(n for n in numbers if n in by_number))
+        replaced = {r for s in situations if s.instead for r in (s.rules or {rule.id for rule in alerts})}
+        advice = [s.advice[writer] for s in situations if s.instead]  # where they are comes first
+        advice += [rule.advice[writer] for rule in alerts if rule.id not in replaced]
+        advice += [s.advice[writer] for s in situations if not s.instead]
         lines = [self._m(f"emergency_header_{writer}")]
         lines += [self._m("emergency_hotline", number=n, name=by_number[n]["name"]) for n in numbers]
-        lines += list(dict.fromkeys(rule.advice[writer] for rule in alerts))
+        lines += list(dict.fromkeys(advice))
+        after = [n for n in (*(n for r in alerts for n in r.after), *(n for s in situations for n in s.after))
+                 if n in by_number and n not in numbers]
+        if after:
+            others = "、".join(_named(n, by_number[n]["name"]) for n in dict.fromkeys(after))
+            lines.append(self._m("emergency_after", others=others))
         lines.append(self._m("emergency_more"))
         return replace(answer, emergency=True, answer="\n".join(lines), status="emergency", suggestions=[],
-                       calls=numbers)
+                       calls=numbers + [n for n in dict.fromkeys(after)])
 
     def for_writer(self, answer: Answer, understood, mentioned: list, contacts: list[dict]) -> Answer:
         """A child is spoken to as 你; where a child's safety comes up, a calm line of whom to call ends the answer."""
@@ -141,3 +153,8 @@ class Renderer:
             text = text.replace("您", "你")
         calls = (["110"] if mentioned else []) + numbers
         return replace(answer, answer=text, calls=calls)
+
+
+def _named(number: str, name: str) -> str:
+    """「12338妇女维权公益服务热线」 names its number already; 「公安报警电话」 needs it in front."""
+    return name if number in name else f"{number} {name}"
