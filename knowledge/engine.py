@@ -49,7 +49,7 @@ class Engine:
         self.danger, self.reader, self.intents = danger, reader, intents
         self.in_scope, self.offtopic, self.policy_intent = scope
         self.ranker = Ranker(kb, segmenter, synonyms)
-        self.render = render.Renderer(kb, messages)
+        self.render = render.Renderer(kb, messages, reader)
         self.lookup = Lookup(kb, self.render, statutes_db)
         self.refs = self.lookup.refs
         self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent)
@@ -134,7 +134,7 @@ class Engine:
             sure = confidence >= SURE_THRESHOLD
             same = self.reader.same_question(understood, sense) and self.selector.same_harm(harms, top.id)
             verdict = "" if sure and same else self.reader.verdict(top.text)
-            body = self.render.faq(top, verdict)
+            body = self.render.faq(top, verdict, understood, sure=sure)
             if sure and (verdict or self.reader.other_side(understood, sense)):  # say which question this answers
                 body = self.render.answering(top) + "\n\n" + body
         elif top.kind == "policy":

@@ -10,8 +10,8 @@ from knowledge.numerals import int_to_cn
 class Renderer:
     """Formats answers; every channel (terminal, Telegram, web) shows exactly this text."""
 
-    def __init__(self, kb, messages: dict[str, str]):
-        self.kb, self.messages = kb, messages
+    def __init__(self, kb, messages: dict[str, str], reader=None):
+        self.kb, self.messages, self.reader = kb, messages, reader  # reader: knowledge.understand.Reader
 
     def _m(self, key: str, **values) -> str:
         return self.messages[key].format(**values).strip()
@@ -50,10 +50,31 @@ class Renderer:
         lines += [self._m("basis_document", kind=d["kind"], name=d["name"], issuer=d["issuer"], date=d["date"]) for d in documents]
         return "\n".join(lines)
 
-    def faq(self, match: Match, drop: str = "") -> str:
-        """A curated answer and its legal basis; `drop` is an opening verdict that answers another question."""
-        text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
+    def faq(self, match: Match, drop: str = "", understood=None, sure: bool = False) -> str:
+        """A curated answer and its legal basis; `drop` is an opening verdict that answers another question.
+
+        A child writer reads the entry's words for a child; a parent its next steps; a sure match to 犯法吗
+        first hears whether it is unlawful or a crime, instead of the entry's own opening verdict."""
+        row = self.kb.faq.get(match.id) or {}
+        child = bool(understood and understood.writer == "child")
+        offence = row.get("offence") if sure and understood and understood.offence else None
+        drop = self.reader.verdict(match.text) if offence and self.reader and not drop else drop
+        if child and row.get("child"):
+            text = row["child"]
+        else:
+            text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
+        if offence:
+            text = self._offence(offence) + text
+        steps = row.get("steps") or []
+        if steps and not child:
+            text += "\n\n" + "\n".join([self._m("steps_header")] + [f"{i}. {s}" for i, s in enumerate(steps, 1)])
         return f"{text}\n\n{self.basis(match.sources, self.documents(match.id))}"
+
+    def _offence(self, offence: dict) -> str:
+        basis = ""
+        if offence.get("law"):
+            basis = f"《{offence['law']}》第{int_to_cn(int(offence['article']))}条{offence.get('suffix', '')}"
+        return self._m(f"offence_{offence['kind']}", basis=basis)
 
     def articles(self, matches: list[Match]) -> str:
         blocks = []
@@ -139,7 +160,7 @@ class Renderer:
         child = understood.writer == "child"
         text = answer.answer
         numbers = list(dict.fromkeys(n for rule in mentioned for n in rule.calm))
-        if child and understood.side == "victim" and "12355" not in numbers:
+        if child and understood.side != "offender" and "12355" not in numbers:  # a child always hears who helps
             numbers.append("12355")
         by_number = {c["number"]: c for c in contacts}
         numbers = [n for n in numbers if n in by_number]
