@@ -6,6 +6,8 @@ from dataclasses import replace
 from knowledge.answer import Answer, Match
 from knowledge.numerals import int_to_cn
 
+KEY_SOURCES = (2, 3)  # an answer shows two or three articles it rests on first; the rest behind 「更多依据」
+
 
 class Renderer:
     """Formats answers; every channel (terminal, Telegram, web) shows exactly this text."""
@@ -41,8 +43,8 @@ class Renderer:
         found = (self.kb.documents.get(d) for d in row.get("documents") or [])
         return [{k: d[k] for k in ("id", "name", "issuer", "date", "kind")} for d in found if d]
 
-    def basis(self, sources: list[dict], documents: list[dict] = ()) -> str:
-        lines = [self._m("basis_header")]
+    def basis(self, sources: list[dict], documents: list[dict] = (), header: str = "basis_header") -> str:
+        lines = [self._m(header)]
         for s in sources:
             label = f"第{int_to_cn(s['article'])}条{s.get('suffix', '')}"
             version = self.version(s["law"], s["article"], s.get("suffix", ""))
@@ -68,7 +70,36 @@ class Renderer:
         steps = row.get("steps") or []
         if steps and not child:
             text += "\n\n" + "\n".join([self._m("steps_header")] + [f"{i}. {s}" for i, s in enumerate(steps, 1)])
-        return f"{text}\n\n{self.basis(match.sources, self.documents(match.id))}"
+        key, rest = self.weigh(match.id, match.sources, text)
+        basis = self.basis(key, self.documents(match.id))
+        if rest:
+            basis += "\n" + self._m("basis_more", count=len(rest))
+        return f"{text}\n\n{basis}"
+
+    def weigh(self, faq_id: str, sources: list[dict], text: str) -> tuple[list[dict], list[dict]]:
+        """The two or three articles an answer rests on, and the rest: those its text names come first, in the
+        order named, then the others as listed; the article a crime verdict rests on is always a key one."""
+        def named_at(source: dict) -> int:
+            found = [text.find(f"第{n}条") for n in (source["article"], int_to_cn(source["article"]))]
+            return min((i for i in found if i >= 0), default=len(text) + sources.index(source))
+
+        ordered = sorted(sources, key=named_at)
+        named = sum(named_at(s) < len(text) for s in ordered)
+        count = min(max(named, KEY_SOURCES[0]), KEY_SOURCES[1])
+        offence = (self.kb.faq.get(faq_id) or {}).get("offence") or {}
+        basis = next((s for s in ordered if offence.get("law") == s["law"] and offence.get("article") == s["article"]),
+                     None)
+        if basis is not None and basis not in ordered[:count]:
+            ordered.remove(basis)
+            ordered.insert(count - 1, basis)
+        return ordered[:count], ordered[count:]
+
+    def more_basis(self, faq_id: str, child: bool) -> tuple[str, list[dict]]:
+        """The articles behind 「更多依据」: an entry's sources after its key ones, as the answer showed them."""
+        row = self.kb.faq.get(faq_id) or {}
+        text = row.get("child") if child and row.get("child") else row.get("answer", "")
+        _, rest = self.weigh(faq_id, row.get("sources") or [], text)
+        return self.basis(rest, header="basis_more_header"), rest
 
     def _offence(self, offence: dict) -> str:
         basis = ""
