@@ -232,7 +232,8 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
         db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
                                "paraphrases": e.paraphrases, "answer": e.answer,
                                "sources": [c.as_json() for c in e.sources], "related": e.related,
-                               "documents": e.documents}
+                               "documents": e.documents, "child": e.child, "offence": e.offence,
+                               "steps": e.steps}
                               for e in content.faq), pk="id")
         db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
                                 "where": str, "number": str}, pk="id")

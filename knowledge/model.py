@@ -104,6 +104,9 @@ class FaqEntry:
     related: list[str] = field(default_factory=list)
     where: str = ""
     documents: list[str] = field(default_factory=list)  # ids in documents.yaml
+    child: str = ""          # the answer in plain words to a child who writes about what was done to them
+    offence: dict = field(default_factory=dict)  # {kind: unlawful|serious|crime, law, article}: 犯法 or 犯罪?
+    steps: list[str] = field(default_factory=list)  # what a parent does next, in order
 
 
 @dataclass
