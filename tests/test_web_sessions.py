@@ -208,3 +208,43 @@ async def test_a_guardian_confirms_on_the_web_page_from_the_childs_link(assistan
         assert "已记录您的同意" in thanks[0]["text"] and cookie(guardian, SESSION_COOKIE) != old  # rotated
     reg = assistant.desk.lectures.my_registrations(child)[0]
     assert reg.status == "confirmed" and reg.guardian_user_key.startswith("web:")
+
+
+async def test_a_private_tab_cannot_consent_and_the_childs_own_network_is_flagged(engine, tmp_path):
+    clock = [NOW]
+    desk = BookingDesk(tmp_path / "bookings.sqlite", REPO / "content")
+    helper = Assistant(engine, ChatState(tmp_path / "chat.sqlite"), Texts(REPO / "content"), desk, admins=(ADMIN,),
+                       clock=lambda: clock[0])
+    helper.offer_link("网页", "https://pufa.example.cn/?start={payload}")
+    session = new_session(helper)
+
+    async def opened(client):  # the browser's first page load, on the same clock as the bookings
+        client.server.app[SESSIONS].clock = lambda: clock[0].timestamp()
+        assert (await client.get("/")).status == 200
+    try:
+        async with browser(helper, load=False) as parent, browser(helper, load=False) as child, \
+                browser(helper, load=False) as private_tab:
+            await opened(parent)  # the guardian's browser, in use before the child signs up
+            clock[0] = NOW + timedelta(hours=1)
+            await opened(child)
+            await press(child, f"privacy:agree:lec:join:{session.id}")
+            await say(child, "王小明")
+            await press(child, "lec:pick:role:1")
+            for answer in ("12", "王丽", "13812345678", "1"):
+                await say(child, answer)
+            held = (await press(child, "lec:ok"))[0]["text"]
+            link = held.split("https://pufa.example.cn/?start=", 1)[1].split()[0]
+            clock[0] = NOW + timedelta(hours=2)
+            await opened(private_tab)  # same phone, same address, a fresh session
+            refused = (await start(private_tab, link))["replies"][0]
+            assert refused["error"] and "无痕窗口" in refused["text"] and "王小明" not in refused["text"]
+            assert (await press(private_tab, "gdn:yes"))[0]["text"] != ""
+            assert helper.desk.lectures.my_registrations(user_of(child))[0].status == "held"
+            shown = (await start(parent, link))["replies"][0]["text"]
+            assert "王小明" in shown and "同一个网络" not in shown
+            thanks = (await press(parent, "gdn:yes"))[0]["text"]
+            assert "已记录您的同意" in thanks and "同一网络确认" in thanks and "138 1234 5678" in thanks
+        [reg] = helper.desk.lectures.to_call_back(clock[0])  # on the desk's 「同一网络确认」 list
+        assert reg.status == "confirmed" and reg.guardian_phone.endswith("13812345678")
+    finally:
+        helper.close()
