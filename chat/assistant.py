@@ -114,7 +114,7 @@ class Assistant:
         event = _clean(event)
         try:
             if event.public and event.text:  # never feed group chatter into a private form
-                return [self.asking.ask(event.text)]
+                return [self.asking.ask(event.text, event.user)]
             if event.command:
                 return self._command(event)
             if event.button:
@@ -126,7 +126,7 @@ class Assistant:
             flow = self.routes.holding(current.flow) if current else None
             if flow is not None:
                 return flow.on_text(event, current.step, current.data)
-            return [self.asking.ask(event.text)]
+            return [self.asking.ask(event.text, event.user)]
         except BookingError as error:
             return [Reply(str(error), error=True)]
 

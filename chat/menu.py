@@ -34,11 +34,11 @@ class AnswerFlow:
         if prefix == "art":
             return [self.asking.article(event.button)]
         if prefix == "faq":
-            return [self.asking.faq(rest)]
-        return [self.asking.feedback(event.button)]
+            return [self.asking.faq(rest, event.user)]
+        return [self.asking.feedback(event.button, event.user)]
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        return [self.asking.ask(event.text)]
+        return [self.asking.ask(event.text, event.user)]
 
 
 class MenuFlow:
