@@ -223,7 +223,8 @@ class ChatState:
         args = [user] if user is not None else [len(channel), channel]
         with self.db.write() as conn:
             if expired_before:
-                conn.execute(f"UPDATE outbox AS o SET set_aside = ?, reply = '{{}}', error = 'expired', claim = NULL, "
+                conn.execute(f"UPDATE outbox AS o SET set_aside = ?, reply = '{{}}', claim = NULL, "
+                             f"error = 'expired' || CASE WHEN o.error != '' THEN ' after ' || o.error ELSE '' END, "
                              f"claimed_until = NULL WHERE {match} AND o.set_aside IS NULL AND o.created < ? "
                              f"AND (o.claimed_until IS NULL OR o.claimed_until <= ?)", [now, *args, expired_before, now])
             rows = conn.execute(
