@@ -26,7 +26,7 @@ from chat.texts import Texts
 from chat.types import Button, Event, Reply, without_surrogates
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
-from runtime.ratelimit import SlidingWindow
+from runtime.ratelimit import PerUserAndPlace
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ class Assistant:
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
         self.outbox = Outbox(state, self._render_queued)
         self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days,
-                               signups=SlidingWindow(desk.lectures.limits.burst_per_hour, window=3600.0),
+                               signups=PerUserAndPlace(desk.lectures.limits.burst_per_hour,
+                                                       desk.lectures.limits.burst_per_address, window=3600.0),
                                outbox=self.outbox, question_days=question_days)
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
