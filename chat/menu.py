@@ -34,13 +34,13 @@ class AnswerFlow:
         if prefix == "art":
             return [self.asking.article(event.button)]
         if prefix == "faq":
-            return [self.asking.faq(rest)]
+            return [self.asking.faq(rest, event.user)]
         if prefix == "more":
             return [self.asking.more(event.button)]
-        return [self.asking.feedback(event.button)]
+        return [self.asking.feedback(event.button, event.user)]
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        return [self.asking.ask(event.text)]
+        return [self.asking.ask(event.text, event.user)]
 
 
 class MenuFlow:
