@@ -55,6 +55,8 @@ class Preview:
 class Improvement:
     """The desk's improve loop over one live engine and the chat's question log."""
 
+    audiences = AUDIENCES
+
     def __init__(self, ctx: FlowContext, engine: LiveEngine):
         self.ctx, self.engine, self.texts = ctx, engine, ctx.texts
         self._store: ChangeStore | None = None

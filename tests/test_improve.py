@@ -162,3 +162,16 @@ def test_search_finds_entries_and_articles(office):
     assert office.improve.search_entries("孩子被同学起外号")[0][0].startswith("school-bullying")
     key, label = office.improve.search_articles("未保法第20条")[0]
     assert key == "中华人民共和国未成年人保护法#20" and label.startswith("《未成年人保护法》第二十条")
+
+
+def test_kb_export_changes_writes_content_files(settings, monkeypatch, tmp_path, capsys):
+    import bot
+
+    monkeypatch.setenv("KB_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("KB_STATUTES_DIR", str(settings.statutes_dir or ""))
+    assert bot.main(["kb", "export-changes", "--out", str(tmp_path / "out")]) == 0
+    assert "没有已发布的修改" in capsys.readouterr().out
+    save_overlay(settings.overlay_dir, Overlay({}, {ENTRY: [QUESTION]}))
+    assert bot.main(["kb", "export-changes", "--out", str(tmp_path / "out")]) == 0
+    assert "school.yaml" in capsys.readouterr().out
+    assert f"      - {QUESTION}" in (tmp_path / "out" / "faq" / "school.yaml").read_text(encoding="utf-8")
