@@ -226,8 +226,10 @@ def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
         days, question_days = retention_days(), question_retention_days()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
-    return Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
-                          limits=signup_limits())
+    assistant = Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
+                               limits=signup_limits())
+    assistant.engine.follow()  # take up what the web desk publishes, in whichever process this is
+    return assistant
 
 
 def cmd_admin(args: argparse.Namespace) -> int:

@@ -78,6 +78,7 @@ class Assistant:
                    question_days=question_days)
 
     def close(self) -> None:
+        self.engine.stop()
         self.improve.close()
         self.state.close()
         self.desk.close()

@@ -175,3 +175,22 @@ def test_kb_export_changes_writes_content_files(settings, monkeypatch, tmp_path,
     assert bot.main(["kb", "export-changes", "--out", str(tmp_path / "out")]) == 0
     assert "school.yaml" in capsys.readouterr().out
     assert f"      - {QUESTION}" in (tmp_path / "out" / "faq" / "school.yaml").read_text(encoding="utf-8")
+
+
+def test_another_process_takes_up_what_the_desk_published(settings):
+    follower = LiveEngine(Engine.open(settings))
+    assert not follower.built_elsewhere()
+    save_overlay(settings.overlay_dir, Overlay({}, {ENTRY: [QUESTION]}))
+    assert not follower.built_elsewhere()           # not built yet: nothing to take up (and no build here)
+    publisher = LiveEngine(Engine.open(settings))   # the publishing process builds
+    assert publisher.answer(QUESTION).matches[0].id == ENTRY
+    assert follower.built_elsewhere()
+    follower.follow(every=0.1)
+    try:
+        for _ in range(300):
+            if not follower.built_elsewhere() and follower.answer(QUESTION).answered:
+                break
+            threading.Event().wait(0.1)
+        assert follower.answer(QUESTION).matches[0].id == ENTRY
+    finally:
+        follower.stop()
