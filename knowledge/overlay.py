@@ -28,6 +28,7 @@ from runtime.yamlfile import ContentError, LineDict, load_yaml
 logger = logging.getLogger(__name__)
 
 OVERLAY_FILE = "faq.yaml"
+FIELDS = ("id", "topic", "audience", "question", "paraphrases", "answer", "sources", "related", "documents")
 LABEL = "desk-content/faq.yaml"  # how problems name the desk's changes
 
 
@@ -41,7 +42,7 @@ class Overlay:
 
     def as_yaml(self) -> str:
         """The file's text: sorted, so the same changes always give the same bytes."""
-        data = {"version": 1, "entries": [self.entries[k] for k in sorted(self.entries)],
+        data = {"version": 1, "entries": [_ordered(self.entries[k]) for k in sorted(self.entries)],
                 "phrasings": {k: self.phrasings[k] for k in sorted(self.phrasings) if self.phrasings[k]}}
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6)
 
@@ -131,7 +132,7 @@ def export_changes(content_dir: Path, overlay: Overlay, out_dir: Path) -> list[P
         path = topic_file(content_dir, entry.get("topic", ""))
         if path is None:
             raise ContentError(LABEL, f"content/faq 里没有主题为「{entry.get('topic')}」的文件", entry=entry_id)
-        item = {k: v for k, v in entry.items() if k != "topic"}
+        item = {k: v for k, v in _ordered(entry).items() if k != "topic"}
         block = yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=10**6).splitlines()
         lines_of(path).extend(["", *("  " + line for line in block)])
     written = []
@@ -158,6 +159,12 @@ def _insert_phrasings(lines: list[str], start: int, phrasings: list[str], path: 
     new = [indent + yaml.safe_dump([p], allow_unicode=True, width=10**6).strip()
            for p in phrasings if compact(p) not in have]
     lines[end:end] = new
+
+
+def _ordered(entry: dict) -> dict:
+    """An entry's fields in content's order (then any others by name)."""
+    rank = {name: i for i, name in enumerate(FIELDS)}
+    return {k: entry[k] for k in sorted(entry, key=lambda k: (rank.get(k, len(FIELDS)), k))}
 
 
 def _plain(value):
