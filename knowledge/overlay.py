@@ -80,7 +80,8 @@ def apply_overlay(content: Content, overlay: Overlay) -> None:
     for entry_id in sorted(overlay.entries):
         if entry_id not in known:
             item = LineDict(overlay.entries[entry_id])
-            content.faq.append(faq_entry(path, item, str(item.get("topic") or ""), where=f"{LABEL} [{entry_id}]"))
+            entry = faq_entry(path, item, str(item.get("topic") or ""), where=f"{LABEL} [{entry_id}]")
+            content.faq.insert(_place(content, entry.topic), entry)
     by_id = {e.id: e for e in content.faq}
     for entry_id in sorted(overlay.phrasings):
         entry = by_id.get(entry_id)
@@ -92,6 +93,18 @@ def apply_overlay(content: Content, overlay: Overlay) -> None:
             if compact(text) not in have:
                 entry.paraphrases.append(text)
                 have.add(compact(text))
+
+
+def _place(content: Content, topic: str) -> int:
+    """Where a new entry goes in the list: at the end of its topic's file, as the export writes it (same build)."""
+    home = topic_file(content.root, topic)
+    mine = [i for i, e in enumerate(content.faq) if home and e.where.startswith(f"{home.name}:")]
+    if not mine:
+        return len(content.faq)
+    place = mine[-1] + 1
+    while place < len(content.faq) and content.faq[place].where.startswith(LABEL):  # desk entries placed before
+        place += 1
+    return place
 
 
 def entry_file(content_dir: Path, entry_id: str) -> tuple[Path, int] | None:

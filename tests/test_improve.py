@@ -193,3 +193,22 @@ def test_another_process_takes_up_what_the_desk_published(settings):
         assert follower.answer(QUESTION).matches[0].id == ENTRY
     finally:
         follower.stop()
+
+
+def test_content_plus_desk_changes_builds_what_the_exported_content_builds(settings, tmp_content, tmp_path):
+    import sqlite3
+
+    from knowledge.build import build
+
+    save_overlay(settings.overlay_dir, Overlay({NEW_ENTRY["id"]: NEW_ENTRY}, {ENTRY: [QUESTION]}))
+    build(settings)
+    for path in export_changes(settings.content_dir, load_overlay(settings.overlay_dir), tmp_path / "out"):
+        shutil.copy(path, tmp_content / "faq" / path.name)
+    upstream = make_settings(tmp_path / "upstream", tmp_content)
+    build(upstream)
+
+    def tables(path):
+        with sqlite3.connect(path) as db:
+            return [db.execute(f"select * from {name} order by 1").fetchall()
+                    for name in ("faq", "docs", "articles", "search_index", "vocabulary")]
+    assert tables(settings.kb_path) == tables(upstream.kb_path)
