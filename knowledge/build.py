@@ -17,6 +17,7 @@ from knowledge.manifest import FORMAT, BuildError, laws_db, source_fingerprint
 from knowledge.content import Content, load_content
 from knowledge.index import pack_index
 from knowledge.model import Citation, LawSpec
+from knowledge.overlay import Overlay, apply_overlay, load_overlay
 from knowledge.segment import Segmenter
 from knowledge.vocabulary import vocabulary_file
 from knowledge.statutes import IN_FORCE, LawText, find_local_file, parse_markdown, read_national
@@ -51,9 +52,10 @@ def _recall_options(content_dir: Path) -> dict[str, str | list]:
     return options
 
 
-def gather(settings: KnowledgeSettings) -> Sources:
-    """Load content and the statute texts it needs."""
+def gather(settings: KnowledgeSettings, overlay: Overlay | None = None) -> Sources:
+    """Load content with the desk's changes (those published, or `overlay`) and the statute texts it needs."""
     content = load_content(settings.content_dir)
+    apply_overlay(content, load_overlay(settings.overlay_dir) if overlay is None else overlay)
     db = laws_db(settings)
     cited: dict[str, set[Citation]] = {}
     citers: dict[str, list[str]] = {}  # law -> who cites it, for messages

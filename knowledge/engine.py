@@ -71,8 +71,10 @@ class Engine:
                               vocabulary_file(settings, manifest["fingerprint"]))
         kb = KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache")
         danger = DangerDetector.load(root, {c["number"] for c in kb.contacts})
-        return cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
-                   load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
+        engine = cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
+                     load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
+        engine.settings = settings  # what a rebuild after a desk change reads (knowledge.live)
+        return engine
 
     # ---- the pipeline -------------------------------------------------------------------------
     def answer(self, question: str, *, legal_only: bool = False) -> Answer:
