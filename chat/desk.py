@@ -15,10 +15,12 @@ from datetime import datetime
 
 from booking import AuditEntry, BookingError, SchoolBooking
 from booking.models import COUNTERED, PENDING, PROPOSED
+from booking.phones import display_phone, masked_phone
 from chat.context import SHANGHAI, FlowContext
 from knowledge.engine import Engine
 
-__all__ = ["BookingError", "OfficeDesk", "Table", "actor_label"]  # BookingError: what a refused staff action raises
+__all__ = ["BookingError", "OfficeDesk", "Table", "actor_label", "display_phone", "masked_phone"]
+# BookingError: what a refused staff action raises; the phone formats: how the desk shows a stored number
 
 HISTORY = {  # audit action -> message key of its line in a booking's history
     "decide:approve": "history_approve", "decide:propose": "history_propose", "decide:decline": "history_decline",
