@@ -108,3 +108,31 @@ async def test_attendance_sheet_and_check_in_by_code(assistant, clock):
         assert values["到场人数"] == "2" and values["未到人数"] == "1"
     finally:
         await client.close()
+
+
+async def test_odd_numbers_codes_and_answers_get_a_clear_page_never_a_500(assistant, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    staff_account(assistant)
+    session = three_signed_up(assistant)
+    huge = "9" * 30
+    client = await client_for(assistant)
+    try:
+        await sign_in(client)
+        for path in (f"/staff/sessions/{huge}/attendance", f"/staff/sessions/{huge}/sheet", "/staff/sessions/99/sheet",
+                     "/staff/checkin/%E2%80%AE%3Cx%3E", "/staff/checkin/JZ-2026-" + huge):
+            assert (await client.get(path)).status in (404,), path
+        here = f"/staff/sessions/{session.id}"
+        csrf = re.search(r'name="csrf" value="([^"]+)"', await page(client, here))[1]
+        for action, data in (("edit", {"capacity": huge}), ("edit", {"starts_at": "下午两点"}), ("edit", {}),
+                             ("message", {"step": "preview", "text": ""}), ("message", {"text": "x" * 600}),
+                             ("message", {"text": "好", "expected": huge}), ("attend", {"ref": "\u202e"})):
+            response = await client.post(f"{here}/{action}", data={"csrf": csrf, **data}, allow_redirects=False)
+            assert response.status == 303, (action, data, response.status)
+            shown = await page(client, response.headers["Location"])
+            assert 'class="error"' in shown, (action, data)
+        assert take_outbox(assistant) == []
+    finally:
+        await client.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -99,8 +99,10 @@ def session_action(request: web.Request) -> web.StreamResponse:
         elif action == "message" and data.get("step") == "preview":
             return _message_preview(request, session_id, str(data.get("text", "")))
         elif action == "message":
-            replies = desk.assistant.running.message_all(actor, session_id, str(data.get("text", "")),
-                                                         small_number(str(data.get("expected", ""))))
+            expected = small_number(str(data.get("expected", "")))
+            if expected is None:  # only the preview's send button carries the count it showed
+                raise BookingError(desk.t("desk_message_preview_first"))
+            replies = desk.assistant.running.message_all(actor, session_id, str(data.get("text", "")), expected)
         else:
             raise web.HTTPNotFound()
     except BookingError as error:
