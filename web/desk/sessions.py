@@ -7,11 +7,11 @@ import segno
 from aiohttp import web
 
 from chat.desk import BookingError
+from chat.running import EDIT_FIELDS
 from chat.types import Reply, small_number
 from web.desk.base import DESK, FORM, PATH, STAFF, csv_response, number_in_path, staff_only, tell
 from web.desk.templates import render
 
-EDITABLE = ("starts_at", "minutes", "venue", "capacity", "deadline")  # blank: unchanged
 FIELDS = ("program_id", "title", "starts_at", "minutes", "venue", "street", "audience", "capacity", "deadline")
 
 
@@ -95,7 +95,7 @@ def session_action(request: web.Request) -> web.StreamResponse:
             replies = staff.cancel_session(actor, session_id)
         elif action == "edit":
             replies = desk.assistant.running.edit(actor, session_id, {name: str(data.get(name, "")) for name in
-                                                                      EDITABLE})
+                                                                      EDIT_FIELDS})
         elif action == "message" and data.get("step") == "preview":
             return _message_preview(request, session_id, str(data.get("text", "")))
         elif action == "message":
