@@ -7,6 +7,7 @@ from booking.consent import CONSENT_AGE, student_age
 from booking.models import CONFIRMED, ROLES, Registration, Session
 from booking.phones import display_phone, normalize_phone
 from booking.validation import attendee_count, check_role, person_name
+from chat.checkin import checkin_card
 from chat.context import FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.texts import Texts
@@ -186,7 +187,8 @@ class LectureFlow(FormFlow):
             return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]
         text = self.texts("signup_confirmed", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
                           venue=s.venue)
-        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))]
+        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar")),
+                checkin_card(self.ctx, reg)]
 
     # ---- guardian consent: the child's side --------------------------------------------------------
     def consent_pending(self, reg: Registration) -> Reply:

@@ -293,6 +293,12 @@ class StaffFlow:
         """Decline a school booking with a reason the school is told."""
         return self._decide(actor, ref, "decline", reason=reason.strip()[:200])
 
+    def withdraw_proposal(self, actor: str, ref: str) -> list[Reply]:
+        """Take back a proposed date the school has not answered; the school is told, the booking is open again."""
+        booking = self.ctx.desk.schools.withdraw_proposal(ref, actor, self.ctx.now())
+        self.ctx.tell_school(booking, Reply(self.texts("school_proposal_withdrawn", ref=booking.ref)))
+        return [Reply(self.texts("proposal_withdrawn", ref=booking.ref))]
+
     def acknowledge(self, actor: str, ref: str) -> list[Reply]:
         """Mark the school's answer on a booking as seen; it leaves the to-do list."""
         booking = self.ctx.desk.schools.acknowledge(ref, actor, self.ctx.now())
