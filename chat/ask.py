@@ -1,9 +1,12 @@
 """Questions in, answers out: the reply with its legal basis, source buttons, related questions and feedback."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Button, Reply, button_parts, small_number
+from chat.types import Button, Event, Reply, button_parts, small_number
 from knowledge.answer import Answer
 from knowledge.engine import Engine
 from knowledge.lookup import article_match
@@ -37,16 +40,28 @@ class LawIndex:
 class AskFlow:
     """Answers free text and renders the engine's answer with its buttons."""
 
-    def __init__(self, engine: Engine, state: ChatState, texts: Texts, laws: LawIndex):
+    def __init__(self, engine: Engine, state: ChatState, texts: Texts, laws: LawIndex,
+                 run: Callable[[Event], list[Reply]] | None = None):
         self.engine, self.state, self.texts, self.laws = engine, state, texts, laws
+        self.run = run  # runs a /command through the Assistant's one guard: a request opens its flow at once
 
     def ask(self, question: str) -> Reply:
         """Answer a question and log it anonymously for staff review."""
+        return self.render(*self._answer(question))
+
+    def reply(self, event: Event) -> list[Reply]:
+        """Typed text in a private chat: the answer, or for a request (「我想报名听讲座」) its flow at once."""
+        answer, qid = self._answer(event.text)
+        if answer.intent and self.run is not None:
+            return self.run(replace(event, text="", command=answer.intent, args=()))
+        return [self.render(answer, qid)]
+
+    def _answer(self, question: str) -> tuple[Answer, int]:
         answer = self.engine.answer(question)
         top = answer.matches[0] if answer.matches else None
         qid = self.state.log_question(question, answer.answered, answer.status, top.kind if top else "",
                                       top.id if top else "", answer.confidence, self._topic(top))
-        return self.render(answer, qid)
+        return answer, qid
 
     def _topic(self, top) -> str:
         """The topic a question counts under in the statistics."""
