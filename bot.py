@@ -214,16 +214,20 @@ def say_if_building(settings: KnowledgeSettings) -> None:
 def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
     """The Assistant over the data folder, with DATA_RETENTION_DAYS, QUESTION_RETENTION_DAYS and SIGNUP_*."""
     from chat.assistant import Assistant
-    from runtime.settings import SettingsError, question_retention_days, retention_days
+    from runtime.settings import (SettingsError, environment, question_retention_days, retention_days,
+                                  web_public_url)
 
     say_if_building(settings)
-
     try:
         days, question_days = retention_days(), question_retention_days()
+        public = environment().get("WEB_PUBLIC_URL") and web_public_url()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
-    return Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
-                          limits=signup_limits())
+    assistant = Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
+                               limits=signup_limits())
+    if public:  # whatever channel runs, a guardian can consent on the web page
+        assistant.offer_link("网页", public + "/?start={payload}")
+    return assistant
 
 
 def cmd_admin(args: argparse.Namespace) -> int:

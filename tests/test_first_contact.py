@@ -3,6 +3,7 @@ expected (with a way out), a request opens its flow at once, the lecture list sa
 seats, a family larger than the seats left chooses, ages as people type them, the confirm button first, and what
 people typed comes back as they typed it."""
 import io
+from datetime import timedelta
 import pytest
 
 from chat import console
@@ -133,3 +134,25 @@ def test_full_width_punctuation_in_notes_reaches_staff_as_typed(bot):
     say(bot, user, button="sch:ok")
     [booking] = bot.desk.schools.for_user(user)
     assert booking.request.notes == "需要投影仪，能否提前到？谢谢！"
+
+
+def test_the_consent_message_gives_the_web_link_when_the_public_address_is_known(engine, kb_settings, tmp_path,
+                                                                               monkeypatch):
+    import dataclasses
+
+    import bot as entry
+    for name in ("kb.sqlite", "kb.manifest.json"):
+        (tmp_path / name).write_bytes((kb_settings.data_dir / name).read_bytes())
+    monkeypatch.setenv("WEB_PUBLIC_URL", "https://pufa.example.cn")
+    assistant = entry.open_assistant(dataclasses.replace(kb_settings, data_dir=tmp_path))
+    try:
+        session = new_session(assistant, starts=assistant.ctx.now() + timedelta(days=10))  # the real clock here
+        user = "tg:60"
+        say(assistant, user, button=f"privacy:agree:lec:join:{session.id}")
+        for step in ({"text": "王小明"}, {"button": "lec:pick:role:1"}, {"text": "12"}, {"text": "王丽"},
+                     {"text": "13812345678"}, {"text": "1"}):
+            say(assistant, user, **step)
+        done = say(assistant, user, button="lec:ok")[0].text
+        assert "https://pufa.example.cn/?start=consent_" in done
+    finally:
+        assistant.close()
