@@ -111,10 +111,11 @@ MIGRATIONS: list[Migration] = [
         retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
                                 ("school_bookings", "user_key")]),
     ]),
-    ("0006_consent_proof", [  # what a guardian's answer proved: the hold's client address, staff call-backs
+    ("0006_consent_proof", [  # what a guardian's answer proved, staff call-backs; staff sign-in's known addresses
         add_column("registrations", "consent_origin", "TEXT NOT NULL DEFAULT ''"),
         add_column("registrations", "consent_check", "TEXT NOT NULL DEFAULT ''"),
         "CREATE INDEX IF NOT EXISTS registrations_to_call_back ON registrations (consent_check)",
+        add_column("staff", "known_addresses", "TEXT NOT NULL DEFAULT '[]'"),  # where each signed in before
     ]),
 ]
 
