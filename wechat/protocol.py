@@ -94,6 +94,8 @@ class Codec:
             raise Refused(400, "unreadable push") from None
         if message is None or not getattr(message, "source", None):
             raise Refused(400, "push without sender")
+        if any(not isinstance(value, str) for value in (getattr(message, "_data", None) or {}).values()):
+            raise Refused(400, "unreadable push: a field holds elements, not text")  # <Content><a/></Content>
         return message
 
     @staticmethod
