@@ -384,8 +384,12 @@ class Tx:
         return [SchoolBooking.from_row(r) for r in rows]
 
     def forget_school_bookings(self, user_key: str, at: str) -> int:
+        """Blank a user's bookings; one that never took place (withdrawn, declined) loses its school name and
+        address too, where a personal name may have been typed (the 街镇 stays for the statistics)."""
         return self.conn.execute("""
             UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
+              school = CASE WHEN status = '已确认' THEN school ELSE '' END,
+              address = CASE WHEN status = '已确认' THEN address ELSE '' END,
               user_key = 'forgotten:' || id, purged_at = ?, updated_at = ?
             WHERE user_key = ?""", [at, at, user_key]).rowcount
 
