@@ -92,6 +92,7 @@ class Registration:
     consent_origin: str = ""                # digest of the child's client address while the hold waits
     consent_check: str = ""                 # "same_network": staff call the guardian back; "called_back": done
     cancel_reason: str = ""
+    attended_at: datetime | None = None     # ticked or scanned as present on the day
     session: Session | None = field(default=None, compare=False)
     consent_code: str = field(default="", compare=False)  # only on the object sign_up/renew returns; never stored
 
@@ -117,7 +118,7 @@ class Registration:
             consent=row.get("consent") or "", consent_expires_at=from_db(row.get("consent_expires_at")),
             guardian_user_key=row.get("guardian_user_key") or "", consent_origin=row.get("consent_origin") or "",
             consent_check=row.get("consent_check") or "", cancel_reason=row.get("cancel_reason") or "",
-            session=session,
+            attended_at=from_db(row.get("attended_at")), session=session,
         )
 
 
