@@ -184,6 +184,10 @@ class LectureFlow(FormFlow):
         if action == "view" and number is not None:
             return [self._detail(number, edit=True)]
         if action == "join" and number is not None:
+            try:
+                self.ctx.desk.lectures.open_for_sign_up(number, self.ctx.now())
+            except BookingError as error:
+                return [Reply(str(error), error=True)]
             if not self.gate.has_consent(event.user):
                 return self.gate.ask(event.user, f"lec:join:{arg}")
             return self.begin(event, {"session_id": number})

@@ -57,6 +57,9 @@ def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable
     """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
     runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
+    if settings.public_url.startswith("https://") and not settings.cookie_secure:
+        logger.warning("WEB_PUBLIC_URL is https but WEB_COOKIE_SECURE=0: session cookies lack the Secure flag and "
+                       "may be sent over plain http; set WEB_COOKIE_SECURE=1")
     store = SessionStore(assistant.state.db.path.parent / "web.sqlite", settings.session_idle_days)
     app = web.Application(middlewares=[observe(wording, settings), addresses(settings), sessions(store),
                                        guard(settings)], client_max_size=MAX_BODY)
