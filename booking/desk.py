@@ -10,18 +10,21 @@ from .lectures import Lectures
 from .limits import SignupLimits
 from .models import Registration
 from .privacy import Privacy, Purged
+from .running import SessionRunning
 from .schools import Schools
 from .store import BookingStore
 
 
 class BookingDesk:
-    """Store, catalog and the services (lectures, schools, privacy, staff accounts) over one SQLite file."""
+    """Store, catalog and the services (lectures, running sessions, schools, privacy, staff accounts) over one
+    SQLite file."""
 
     def __init__(self, db_path: Path | str, content_dir: Path | str = DEFAULT_CONTENT_DIR,
                  limits: SignupLimits | None = None):
         self.catalog = Catalog.load(content_dir)
         self.store = BookingStore(db_path)
         self.lectures = Lectures(self.store, self.catalog, limits)
+        self.running = SessionRunning(self.store)
         self.schools = Schools(self.store, self.catalog)
         self.privacy = Privacy(self.store)
         self.accounts = StaffAccounts(self.store)

@@ -14,7 +14,7 @@ from .phones import display_phone
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 REGISTRATION_HEADER = ["报名编号", "讲座", "开始时间", "地点", "街道/镇", "姓名", "电话", "身份", "人数",
-                       "状态", "报名时间", "递补时间", "取消时间", "监护人", "监护人电话", "监护人同意时间"]
+                       "状态", "报名时间", "递补时间", "取消时间", "监护人", "监护人电话", "监护人同意时间", "签到时间"]
 BOOKING_HEADER = ["预约编号", "状态", "学校", "街道/镇", "地址", "联系人", "职务", "电话", "年级", "人数",
                   "课程", "主题", "意向日期", "时段", "备注", "安排日期", "处理人", "处理时间", "原因", "提交时间"]
 
@@ -53,6 +53,7 @@ def registrations_csv(registrations: Iterable[Registration]) -> bytes:
             display_phone(reg.phone), reg.role, reg.attendees, reg.status_label, reg.created_at,
             reg.promoted_at, reg.cancelled_at, reg.guardian_name,
             display_phone(reg.guardian_phone) if reg.guardian_phone else "", reg.guardian_consent_at,
+            reg.attended_at,
         ])
     return to_csv(REGISTRATION_HEADER, rows)
 

@@ -244,10 +244,10 @@ class Lectures:
             _session_or_raise(tx, session_id)
             return tx.registrations_of_session(session_id, ACTIVE)
 
-    def totals_by(self, column: str) -> list[dict]:
-        """Sessions, confirmed attendees and waitlisted sign-ups per "program_id" or "street"."""
+    def totals_by(self, column: str, now: datetime | None = None) -> list[dict]:
+        """Per "program_id" or "street": sessions, people confirmed, held, present and not come; waitlisted."""
         with self.store.read() as tx:
-            return tx.signup_totals(column)
+            return tx.signup_totals(column, to_db(now_or(now)))
 
     def close_session(self, session_id: int, by: str, now: datetime | None = None) -> Session:
         """Stop taking sign-ups (existing ones and waitlist promotion stay in force)."""

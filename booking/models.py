@@ -90,6 +90,7 @@ class Registration:
     consent_expires_at: datetime | None = None
     guardian_user_key: str = ""             # the account the guardian confirmed from
     cancel_reason: str = ""
+    attended_at: datetime | None = None     # ticked or scanned as present on the day
     session: Session | None = field(default=None, compare=False)
     consent_code: str = field(default="", compare=False)  # only on the object sign_up/renew returns; never stored
 
@@ -114,7 +115,7 @@ class Registration:
             guardian_phone=row.get("guardian_phone") or "", guardian_consent_at=from_db(row.get("guardian_consent_at")),
             consent=row.get("consent") or "", consent_expires_at=from_db(row.get("consent_expires_at")),
             guardian_user_key=row.get("guardian_user_key") or "", cancel_reason=row.get("cancel_reason") or "",
-            session=session,
+            attended_at=from_db(row.get("attended_at")), session=session,
         )
 
 

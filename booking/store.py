@@ -111,6 +111,10 @@ MIGRATIONS: list[Migration] = [
         retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
                                 ("school_bookings", "user_key")]),
     ]),
+    ("0007_attendance", [  # who came to a session (ticked or scanned on the day), and by whom
+        add_column("registrations", "attended_at", "TEXT"),
+        add_column("registrations", "attended_by", "TEXT"),
+    ]),
 ]
 
 SEATED = "('confirmed', 'held')"  # statuses that take seats
@@ -226,6 +230,9 @@ class Tx:
     def upcoming_sessions(self, now: str) -> list[Session]:
         rows = self._all(_SESSION_SELECT + " WHERE s.ends_at >= ? ORDER BY s.starts_at, s.id", [now])
         return [Session.from_row(r) for r in rows]
+
+    def update_session(self, session_id: int, values: dict[str, Any]) -> None:
+        self._update("sessions", "id", session_id, values)
 
     def set_session_status(self, session_id: int, status: str) -> None:
         self._update("sessions", "id", session_id, {"status": status})
@@ -396,15 +403,23 @@ class Tx:
 
     # statistics
 
-    def signup_totals(self, column: str) -> list[dict[str, Any]]:
-        """Per programme or per 街镇: sessions, confirmed attendees, waitlisted sign-ups."""
+    def signup_totals(self, column: str, now: str) -> list[dict[str, Any]]:
+        """Per programme or per 街镇: sessions; people confirmed, held for a guardian's consent, present, and not
+        come (sessions that have ended and where attendance was taken); waitlisted sign-ups."""
         if column not in ("program_id", "street"):
             raise ValueError(column)
-        return self._all(f"""SELECT s.{column} AS key, count(DISTINCT s.id) AS sessions,
-                               coalesce(sum(CASE WHEN r.status = 'confirmed' THEN r.attendees END), 0) AS confirmed,
-                               coalesce(sum(r.status = 'waitlisted'), 0) AS waitlisted
-                             FROM sessions s LEFT JOIN registrations r ON r.session_id = s.id
-                             WHERE s.status != 'cancelled' GROUP BY s.{column} ORDER BY confirmed DESC, key""")
+        return self._all(f"""
+            SELECT s.{column} AS key, count(DISTINCT s.id) AS sessions,
+              coalesce(sum(CASE WHEN r.status = 'confirmed' THEN r.attendees END), 0) AS confirmed,
+              coalesce(sum(CASE WHEN r.status = 'held' THEN r.attendees END), 0) AS held,
+              coalesce(sum(r.status = 'waitlisted'), 0) AS waitlisted,
+              coalesce(sum(CASE WHEN r.status = 'confirmed' AND r.attended_at IS NOT NULL THEN r.attendees END), 0)
+                AS attended,
+              coalesce(sum(CASE WHEN r.status = 'confirmed' AND r.attended_at IS NULL AND s.ends_at < ?
+                                 AND s.id IN (SELECT session_id FROM registrations WHERE attended_at IS NOT NULL)
+                                THEN r.attendees END), 0) AS no_shows
+            FROM sessions s LEFT JOIN registrations r ON r.session_id = s.id
+            WHERE s.status != 'cancelled' GROUP BY s.{column} ORDER BY confirmed DESC, key""", [now])
 
     def bookings_by_month(self) -> list[dict[str, Any]]:
         """School bookings per month they came in (YYYY-MM) and status."""

@@ -25,6 +25,10 @@ ACTIONS = {
     "propose": "建议改期：propose PD-2026-0001 12月23日下午，16和18号讲师都排满了",
     "decline": "婉拒：decline PD-2026-0001 原因", "ack": "学校的答复已看过：ack PD-2026-0001",
     "sessions": "讲座场次", "session-create": "新建场次（见 --help 的选项）", "attendees": "名单：attendees 场次号",
+    "session-edit": "修改场次：session-edit 场次号 [--start …] [--minutes …] [--venue …] [--capacity …] "
+                    "[--deadline …]，已报名和候补的人都会收到通知",
+    "session-message": "给场次的所有报名者发消息：session-message 场次号 消息（先显示预览和人数；加 --yes 才发送）",
+    "checkin": "签到：checkin 场次号 报名编号（JZ-2026-0007）",
     "close": "停止报名：close 场次号", "cancel": "取消场次：cancel 场次号", "stats": "统计", "unanswered": "未能回答的问题",
     "export": "导出 CSV", "backup": "备份数据库：backup 目标文件夹", "purge": "按保存期限清除过期个人信息",
     "outbox": "待发和未能送达的通知；outbox clear 删除未能送达的记录",
@@ -37,6 +41,7 @@ ACTIONS = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=list(ACTIONS), help="；".join(f"{k}：{v}" for k, v in ACTIONS.items()))
     parser.add_argument("args", nargs="*")
+    parser.add_argument("--yes", action="store_true", help="session-message：看过预览，确认发送")
     parser.add_argument("--out", type=Path, default=None,
                         help="导出文件（CSV）保存到哪个文件夹；默认是数据文件夹下的 exports/")
     for name in ("program", "title", "start", "minutes", "venue", "street", "audience", "capacity", "deadline",
@@ -123,6 +128,8 @@ def run_admin(assistant: "Assistant", args: argparse.Namespace, data_dir: Path) 
                        staff.cancel_session(actor, session_id))
         elif a == "session-create":
             replies = _create_session(assistant, actor, args)
+        elif a in ("session-edit", "session-message", "checkin") and rest:
+            replies = _run_session(assistant, actor, a, _session_id(rest[0]), rest[1:], args)
         elif a == "backup":
             stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M%S")
             copies = backup(data_dir, Path(rest[0]) if rest else data_dir / "backups" / stamp)
@@ -175,6 +182,25 @@ def _outbox(assistant: "Assistant", rest: list[str]) -> list[Reply]:
         lines.append(f"  #{row['id']} 发给 {row['user']}（{row['ref'] or '—'}），{stamp(row['set_aside'])}，"
                      f"尝试 {row['attempts']} 次：{row['error']}")
     return [Reply("\n".join(lines))]
+
+
+def _run_session(assistant: "Assistant", actor: str, action: str, session_id: int, rest: list[str],
+                 args: argparse.Namespace) -> list[Reply]:
+    """Edit a session, message everyone signed up (a preview unless --yes), or tick one sign-up as present."""
+    running = assistant.running
+    if action == "session-edit":
+        return running.edit(actor, session_id, {"starts_at": args.start, "minutes": args.minutes,
+                                                "venue": args.venue, "capacity": args.capacity,
+                                                "deadline": args.deadline})
+    if not rest:
+        raise BookingError(ACTIONS[action])
+    if action == "checkin":
+        return running.attended(actor, session_id, rest[0])
+    text = " ".join(rest)
+    if args.yes:
+        return running.message_all(actor, session_id, text)
+    preview, regs = running.message_preview(session_id, text)
+    return [Reply(f"预览（将发给 {len(regs)} 人，每人一条）：\n{preview}\n确认无误后加 --yes 再运行一次即发送。")]
 
 
 def _create_session(assistant: "Assistant", actor: str, args: argparse.Namespace) -> list[Reply]:

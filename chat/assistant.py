@@ -20,6 +20,7 @@ from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
 from chat.outbox import Outbox
 from chat.privacy import PrivacyFlow
+from chat.running import SessionOffice
 from chat.schools import STAFF_ALERT, SchoolFlow
 from chat.staff import SessionForm, StaffFlow
 from chat.state import ChatState
@@ -58,6 +59,7 @@ class Assistant:
         self.consent = ConsentFlow(self.ctx)
         self.sessions = SessionForm(self.ctx, self.lectures.announce)
         self.staff = StaffFlow(self.ctx, self.sessions)
+        self.running = SessionOffice(self.ctx, self.sessions)  # edits, messages, attendance
         self.menu = MenuFlow(state, texts, self.browse, self._enter, self._command)
         self.answers = AnswerFlow(self.asking, texts)
         self.routes = Routes([self.menu, self.answers, self.browse, self.privacy, self.lectures, self.schools,

@@ -159,13 +159,16 @@ class OfficeDesk:
                      [(self.texts("stats_up"), [r["up"] for r in rows]), (self.texts("stats_down"), [r["down"] for r in rows])], stacked=False)
 
     def _signups(self, column: str) -> Table:
-        rows = self.ctx.desk.lectures.totals_by(column)[:15]
+        rows = self.ctx.desk.lectures.totals_by(column, self.ctx.now())[:15]
         label = self.program_title if column == "program_id" else str
         return Table("programmes" if column == "program_id" else "streets",
                      self.texts("chart_programmes" if column == "program_id" else "chart_streets"),
                      [label(r["key"]) for r in rows],
                      [(self.texts("stats_confirmed"), [r["confirmed"] for r in rows]),
-                      (self.texts("stats_waitlisted"), [r["waitlisted"] for r in rows])], stacked=False,
+                      (self.texts("stats_held"), [r["held"] for r in rows]),
+                      (self.texts("stats_waitlisted"), [r["waitlisted"] for r in rows]),
+                      (self.texts("stats_attended"), [r["attended"] for r in rows]),
+                      (self.texts("stats_no_shows"), [r["no_shows"] for r in rows])], stacked=False,
                      note=self.texts("stats_sessions_note",
                                      sessions="、".join(f"{label(r['key'])} {r['sessions']}" for r in rows) or "—"))
 

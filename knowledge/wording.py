@@ -10,6 +10,7 @@ Code under web/ may also use web/messages.yaml.
 from __future__ import annotations
 
 import ast
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,16 @@ def uses_in(path: Path, repo: Path) -> list[Use]:
     return found
 
 
+TEMPLATE_CALL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+)["']\s*((?:,\s*\w+\s*=[^,)]+)*)\)""")
+
+
+def uses_in_template(path: Path, repo: Path) -> list[Use]:
+    """The keys a Jinja2 page template asks for with t("key", name=…) (web/desk/templates)."""
+    text = path.read_text(encoding="utf-8")
+    return [Use(m[1], frozenset(re.findall(r"(\w+)\s*=", m[2])), f"{path.relative_to(repo)}:"
+                f"{text.count(chr(10), 0, m.start()) + 1}") for m in TEMPLATE_CALL.finditer(text)]
+
+
 def placeholders(message: str) -> set[str]:
     """The {names} a message fills in."""
     try:
@@ -91,11 +102,12 @@ def message_problems(content_dir: Path, repo: Path) -> list[str]:
         return [str(error)]
     problems = []
     files = [p for folder in CODE for p in sorted((repo / folder).rglob("*.py"))] + [repo / "bot.py"]
+    files += sorted((repo / "web").rglob("templates/*.html"))
     for path in files:
         if not path.is_file():
             continue
         in_web = path.relative_to(repo).parts[0] == "web"
-        for use in uses_in(path, repo):
+        for use in (uses_in_template if path.suffix == ".html" else uses_in)(path, repo):
             message = own.get(use.key) if in_web and use.key in own else shared.get(use.key)
             if message is None:
                 problems.append(f"messages.yaml 缺少 {use.key}（程序在 {use.where} 用到）")

@@ -77,8 +77,12 @@ async def test_set_up_link_sign_in_cookie_and_sign_out(assistant):
         assert "王丽" in form
         short = await client.post("/staff/setup", data={"key": key, "password": "short", "again": "short"})
         assert short.status == 400 and "至少 10" in await short.text()
-        done = await client.post("/staff/setup", data={"key": key, "password": PASSWORD, "again": PASSWORD})
-        assert "密码已设置" in await done.text()
+        done = await client.post("/staff/setup", data={"key": key, "password": PASSWORD, "again": PASSWORD},
+                                 allow_redirects=False)
+        assert done.status == 303 and done.headers["Location"] == "/staff"  # signed in at once, no second step
+        client.session.cookie_jar.update_cookies({"pf_staff": done.cookies["pf_staff"].value})  # plain http here
+        assert "密码已设置" in await page(client, "/staff")
+        client.session.cookie_jar.clear()
         assert (await client.get(f"/staff/setup?key={key}")).status == 404  # the link works once
 
         response = await sign_in(client)
