@@ -57,8 +57,8 @@ class SchoolFlow(FormFlow):
                   show=lambda v: v or "—"),
             Field("grades", t("label_grades"), t("ask_grades"), check("grades")),
             Field("head_count", t("label_head_count"), t("ask_head_count"), check("head_count")),
-            Field("program_id", t("label_program"), t("ask_program"), check("program_id"), choices=programs,
-                  show=program_title),
+            Field("program_id", t("label_program"), lambda d: self._programs_prompt(), check("program_id"),
+                  choices=programs, show=program_title),
             Field("topics", t("label_topics"), t("ask_topics"), check("topics"), skippable=True,
                   show=lambda v: "、".join(v)),
             Field("preferred_dates", t("label_dates"), t("ask_dates"), check("preferred_dates"),
@@ -68,6 +68,12 @@ class SchoolFlow(FormFlow):
                   choices=lambda d: [(x, x) for x in TIMES_OF_DAY]),
             Field("notes", t("label_notes"), t("ask_notes"), check("notes"), skippable=True),
         ]
+
+    def _programs_prompt(self) -> str:
+        """The choice with one line per programme: who gives it, for which grades, how long."""
+        lines = [self.texts("program_line", title=p.title, by=p.delivered_by, grades=p.grades or "—",
+                            minutes=p.duration_minutes) for p in self.ctx.desk.catalog.school_programs()]
+        return "\n".join([self.texts("ask_program"), *lines])
 
     def title(self, values: dict) -> str:
         return self.texts("booking_title")

@@ -156,3 +156,14 @@ def test_the_consent_message_gives_the_web_link_when_the_public_address_is_known
         assert "https://pufa.example.cn/?start=consent_" in done
     finally:
         assistant.close()
+
+
+def test_a_teacher_sees_what_each_programme_is_and_no_under_14_rule(bot):
+    from tests.chat_fixtures import SCHOOL_ANSWERS
+    notice = say(bot, "tg:61", command="book")[0].text
+    assert "个人信息说明" in notice and "不满 14 周岁" not in notice
+    assert "不满 14 周岁" in say(bot, "tg:62", button=f"lec:join:{new_session(bot).id}")[0].text
+    say(bot, "tg:61", button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        prompt = say(bot, "tg:61", text=answer)[-1].text
+    assert "· 法治副校长示范课「开卷有益」：法治副校长主讲，小学至高中，约 40 分钟" in prompt
