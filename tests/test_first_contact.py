@@ -167,3 +167,22 @@ def test_a_teacher_sees_what_each_programme_is_and_no_under_14_rule(bot):
     for answer in SCHOOL_ANSWERS:
         prompt = say(bot, "tg:61", text=answer)[-1].text
     assert "· 法治副校长示范课「开卷有益」：法治副校长主讲，小学至高中，约 40 分钟" in prompt
+
+
+def test_a_schools_review_groups_related_edits(bot):
+    from tests.chat_fixtures import SCHOOL_ANSWERS
+    user = "tg:63"
+    say(bot, user, command="book")
+    say(bot, user, button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        say(bot, user, text=answer)
+    say(bot, user, button="sch:pick:program_id:0")
+    say(bot, user, button="sch:skip")
+    say(bot, user, text="12月20日")
+    say(bot, user, button="sch:pick:time_of_day:0")
+    review = say(bot, user, button="sch:skip")[0]
+    data = buttons([review])
+    assert data[0] == "sch:ok" and len(data) <= 8, data
+    contact = say(bot, user, button="sch:grp:1")[0]
+    assert {"sch:edit:contact_name", "sch:edit:phone", "sch:back"} <= set(buttons([contact]))
+    assert "请核对" in say(bot, user, button="sch:back")[0].text
