@@ -158,14 +158,21 @@ class LectureFlow(FormFlow):
         try:
             s = self.ctx.desk.lectures.get_session(session_id)
         except BookingError:
-            return Reply(self.texts("session_gone"))
+            return self._gone()
         if s.status != "open":
-            return Reply(self.texts("session_gone"))
+            return self._gone()
         text = self.texts("lecture_detail", title=s.title, when=when_text(s.starts_at, s.ends_at), venue=s.venue,
                           street=s.street, audience=s.audience, capacity=s.capacity, left=s.seats_left,
                           deadline=when_text(s.deadline))
         label = self.texts("btn_join" if s.seats_left else "btn_join_waitlist")
         return Reply(text, [[Button(label, f"lec:join:{s.id}")]], edit=edit)
+
+    def _gone(self) -> Reply:
+        return Reply(self.texts("session_gone"), [[self._menu("btn_lectures", "lectures")]])
+
+    def _menu(self, label: str, command: str) -> Button:
+        """A button that does what a /command would, so nobody is told to type one."""
+        return Button(self.texts(label), f"menu:{command}")
 
     def title(self, values: dict) -> str:
         try:
@@ -179,7 +186,7 @@ class LectureFlow(FormFlow):
         arg = rest[0] if rest else ""
         number = small_number(arg)
         if action in ("view", "join") and number is None:  # forged or garbled
-            return [Reply(self.texts("session_gone"))]
+            return [self._gone()]
         if action == "view" and number is not None:
             return [self._detail(number, edit=True)]
         if action == "join" and number is not None:
@@ -234,7 +241,8 @@ class LectureFlow(FormFlow):
             return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]
         text = self.texts("signup_confirmed", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
                           venue=s.venue)
-        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))]
+        return [Reply(text, [[self._menu("btn_my", "my")]],
+                      attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))]
 
     # ---- guardian consent: the child's side --------------------------------------------------------
     def consent_pending(self, reg: Registration) -> Reply:
@@ -281,7 +289,8 @@ class LectureFlow(FormFlow):
                                     program=program.title if program else "", status=booking.decision_text))
             rows += self.booking_buttons(booking)
         if not lines:
-            return [Reply(self.texts("my_none"))]
+            return [Reply(self.texts("my_none"), [[self._menu("btn_lectures", "lectures"),
+                                                   self._menu("btn_book", "book")]])]
         return [Reply(self.texts("my_header") + "\n" + "\n".join(lines), rows)]
 
     def reminders(self) -> list[tuple[str, Reply, object]]:

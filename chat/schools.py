@@ -128,7 +128,7 @@ class SchoolFlow(FormFlow):
         fields["preferred_dates"] = tuple(date.fromisoformat(d) for d in fields["preferred_dates"])
         booking = self.ctx.desk.schools.submit(BookingRequest(**fields), event.user, self.ctx.now())
         self.ctx.alert_staff(STAFF_ALERT, booking.ref)
-        return [Reply(self.texts("booking_submitted", ref=booking.ref))]
+        return [Reply(self.texts("booking_submitted", ref=booking.ref), [[Button(self.texts("btn_my"), "menu:my")]])]
 
     def staff_alert(self, ref: str) -> Reply | None:
         """The new-booking message for staff, rendered when it is sent; None once the booking was withdrawn or its

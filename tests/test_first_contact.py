@@ -186,3 +186,13 @@ def test_a_schools_review_groups_related_edits(bot):
     contact = say(bot, user, button="sch:grp:1")[0]
     assert {"sch:edit:contact_name", "sch:edit:phone", "sch:back"} <= set(buttons([contact]))
     assert "请核对" in say(bot, user, button="sch:back")[0].text
+
+
+def test_nobody_is_told_to_type_a_command_where_a_button_does_it(bot):
+    new_session(bot)
+    confirmed = sign_up(bot, "tg:64")[0]
+    assert "报名成功" in confirmed.text and "/my" not in confirmed.text and "menu:my" in buttons([confirmed])
+    empty = say(bot, "tg:65", command="my")[0]
+    assert "/" not in empty.text and {"menu:lectures", "menu:book"} <= set(buttons([empty]))
+    gone = say(bot, "tg:65", button="lec:view:999")[0]
+    assert "/lectures" not in gone.text and "menu:lectures" in buttons([gone])
