@@ -227,6 +227,7 @@ def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
                                limits=signup_limits())
     if public:  # whatever channel runs, a guardian can consent on the web page
         assistant.offer_link("网页", public + "/?start={payload}")
+    assistant.ctx.wechat_name = environment().get("WECHAT_ACCOUNT_NAME", "")
     return assistant
 
 

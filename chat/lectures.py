@@ -248,7 +248,9 @@ class LectureFlow(FormFlow):
     def consent_pending(self, reg: Registration) -> Reply:
         """What the child is told after signing up: the one-time code to give a guardian, and where to use it."""
         key = "consent_seat_held" if reg.status == "held" else "consent_seat_waitlist"
-        ways = [self.texts("consent_way_typed")]
+        name = self.ctx.wechat_name
+        where = self.texts("consent_where_named", name=name) if name else self.texts("consent_where")
+        ways = [self.texts("consent_way_typed", where=where)]
         ways += [self.texts("consent_way_link", channel=channel, url=template.format(payload=f"consent_{reg.consent_code}"))
                  for channel, template in self.ctx.links.items()]
         return Reply(self.texts("signup_needs_consent", ref=reg.ref, seat=self.texts(key), code=reg.consent_code,

@@ -144,6 +144,7 @@ def test_the_consent_message_gives_the_web_link_when_the_public_address_is_known
     for name in ("kb.sqlite", "kb.manifest.json"):
         (tmp_path / name).write_bytes((kb_settings.data_dir / name).read_bytes())
     monkeypatch.setenv("WEB_PUBLIC_URL", "https://pufa.example.cn")
+    monkeypatch.setenv("WECHAT_ACCOUNT_NAME", "浦东未保")
     assistant = entry.open_assistant(dataclasses.replace(kb_settings, data_dir=tmp_path))
     try:
         session = new_session(assistant, starts=assistant.ctx.now() + timedelta(days=10))  # the real clock here
@@ -153,7 +154,7 @@ def test_the_consent_message_gives_the_web_link_when_the_public_address_is_known
                      {"text": "13812345678"}, {"text": "1"}):
             say(assistant, user, **step)
         done = say(assistant, user, button="lec:ok")[0].text
-        assert "https://pufa.example.cn/?start=consent_" in done
+        assert "https://pufa.example.cn/?start=consent_" in done and "微信公众号「浦东未保」" in done
     finally:
         assistant.close()
 
