@@ -246,6 +246,7 @@ def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
     assistant.engine.follow()  # take up what the web desk publishes, in whichever process this is
     if public:  # whatever channel runs, a guardian can consent on the web page
         assistant.offer_link("网页", public + "/?start={payload}")
+    assistant.ctx.wechat_name = environment().get("WECHAT_ACCOUNT_NAME", "")
     return assistant
 
 

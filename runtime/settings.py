@@ -119,6 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
             "the EncodingAESKey before the last change, still accepted while WeChat switches over", ""),
     Setting("WECHAT_PUBLIC_URL", "—",
             "required with a token: the public HTTPS address of this web server, e.g. `https://pufa.example.cn`; links to web forms and calendar files use it", "https://pufa.example.cn"),
+    Setting("WECHAT_ACCOUNT_NAME", "none",
+            "the 公众号's name as families see it, e.g. `浦东未保`: the guardian-consent message names it", "浦东未保"),
     Setting("WECHAT_API_BASE_URL", "`https://api.weixin.qq.com/cgi-bin/`",
             "WeChat's API address (tests point it at a stand-in)", ""),
     Setting("WECHAT_MENU_LINKS", "`1`",
