@@ -298,6 +298,11 @@ class StaffFlow:
         booking = self.ctx.desk.schools.acknowledge(ref, actor, self.ctx.now())
         return [Reply(self.texts("acknowledged", ref=booking.ref), edit=True)]
 
+    def called_back(self, actor: str, ref: str) -> list[Reply]:
+        """Record that the guardian of a sign-up confirmed from the child's own network was reached by phone."""
+        reg = self.ctx.desk.lectures.called_back(ref, actor, self.ctx.now())
+        return [Reply(self.texts("called_back", ref=reg.ref), edit=True)]
+
     def _decide(self, actor: str, ref: str, action: str, **extra) -> list[Reply]:
         try:
             booking = self.ctx.desk.schools.decide(ref, action, actor, self.ctx.now(), **extra)
