@@ -337,8 +337,17 @@ async def test_the_desk_lists_same_network_consents_to_call_back_and_set_aside_n
         todo = await page(client, "/staff")
         assert "同一网络确认" in todo and "王小明" in todo and "139 1234 5678" in todo and held.ref in todo
         assert "没能送达的通知" in todo and "WeChat 43004" in todo
-        done = await post(client, f"/staff/called-back/{held.ref}", {})
+        done = await post(client, f"/staff/called-back/{held.ref}", {"agree": "yes"})
         assert "已电话核实" in done and "同一网络确认" not in done  # the list is empty now
-        assert lectures.to_call_back(NOW) == []
+        assert lectures.to_call_back(NOW) == [] and lectures.my_registrations("web:child")[0].status == "confirmed"
+        other = lectures.sign_up(session.id, "web:child2", "李小红", "13812345670", "学生", 1, NOW,
+                                 guardian=("李强", "13912345670"), age=11, origin="ip:198.51.100.5")
+        lectures.confirm_consent(other.consent_code, Guardian("web:tab", 86400.0, "ip:198.51.100.5"), True, NOW)
+        take_outbox(assistant)
+        refused = await post(client, f"/staff/called-back/{other.ref}", {"agree": "no"})
+        assert "没有同意" in refused and "李小红" not in refused
+        [reg] = lectures.my_registrations("web:child2")
+        assert (reg.status, reg.name, reg.guardian_phone) == ("cancelled", "", "")
+        assert any(user == "web:child2" and "没有同意" in told.text for user, told in take_outbox(assistant))
     finally:
         await client.close()

@@ -27,7 +27,7 @@ def called_back(request: web.Request) -> web.StreamResponse:
     """Staff reached the guardian of a 「同一网络确认」 sign-up by phone."""
     desk, ref = request.app[DESK], request.match_info["ref"]
     try:
-        replies = desk.assistant.staff.called_back(request[STAFF].actor, ref)
+        replies = desk.assistant.staff.called_back(request[STAFF].actor, ref, request[FORM].get("agree") != "no")
     except BookingError as error:
         replies = [Reply(str(error), error=True)]
     return tell(request, replies, PATH + "#calls")
