@@ -57,10 +57,11 @@ def test_ordinary_questions_are_left_alone(typed):
 
 def test_the_new_forms_stay_linear_in_the_length_of_the_text():
     for text in ["我是张" * 30_000, "孩子王小" * 25_000, "1号" * 50_000, "路1弄" * 30_000, "小学" * 50_000,
-                 "一" * 100_000, "qq" * 50_000, "vx:a" * 25_000, "3班" * 50_000, "姓王" * 50_000]:
+                 "一" * 100_000, "qq" * 50_000, "vx:a" * 25_000, "3班" * 50_000, "姓王" * 50_000,
+                 "浦东新区明珠" * 17_000]:
         started = time.perf_counter()
         mask_personal(text)
-        assert time.perf_counter() - started < 0.5, text[:10]
+        assert time.perf_counter() - started < 1.0, text[:10]  # ~0.2–0.4 s here; a quadratic pattern takes minutes
 
 
 def test_questions_logged_before_are_masked_again_on_upgrade(tmp_path):
