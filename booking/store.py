@@ -111,15 +111,17 @@ MIGRATIONS: list[Migration] = [
         retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
                                 ("school_bookings", "user_key")]),
     ]),
-    ("0006_consent_proof", [  # what a guardian's answer proved, staff call-backs; staff sign-in's known addresses
+    ("0006_consent_proof", [  # what a guardian's answer proved: the hold's client address, staff call-backs
         add_column("registrations", "consent_origin", "TEXT NOT NULL DEFAULT ''"),
         add_column("registrations", "consent_check", "TEXT NOT NULL DEFAULT ''"),
         "CREATE INDEX IF NOT EXISTS registrations_to_call_back ON registrations (consent_check)",
-        add_column("staff", "known_addresses", "TEXT NOT NULL DEFAULT '[]'"),  # where each signed in before
     ]),
     ("0007_attendance", [  # who came to a session (ticked or scanned on the day), and by whom
         add_column("registrations", "attended_at", "TEXT"),
         add_column("registrations", "attended_by", "TEXT"),
+    ]),
+    ("0008_staff_known_addresses", [  # where each staff member signed in before (others cannot keep them out)
+        add_column("staff", "known_addresses", "TEXT NOT NULL DEFAULT '[]'"),
     ]),
 ]
 

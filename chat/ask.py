@@ -81,12 +81,16 @@ class AskFlow:
             return Reply(answer.answer, [[Button(label, f"menu:{answer.intent}")]], calls=answer.calls)
         rows: list[list[Button]] = []
         if answer.answered:
-            for source in answer.cited[:4]:
-                if source["law"] in self.laws.names:
-                    label = f"{self.engine.kb.laws[source['law']]['short']}第{int_to_cn(source['article'])}条" \
-                            f"{source.get('suffix', '')}"
-                    rows.append([Button(self.texts("btn_source", label=label)[:40],
-                                        self.laws.code(source["law"], source["article"], source.get("suffix", "")))])
+            top = answer.matches[0] if answer.matches else None
+            if top is not None and top.kind == "faq" and answer.status != "lookup":
+                row = self.engine.kb.faq.get(top.id) or {}
+                child = bool(row.get("child")) and row["child"] in answer.answer
+                key, rest = self.engine.render.weigh(top.id, top.sources, answer.answer.split("\n\n法律依据")[0])
+                rows += self._sources(key)
+                if rest:
+                    rows.append([Button(self.texts("btn_more_basis"), f"more:{top.id}:{'c' if child else 'a'}"[:64])])
+            else:
+                rows += self._sources(answer.cited[:4])
         for match in answer.suggestions[:3]:
             rows.append([Button(match.title[:60], f"faq:{match.id}"[:64])])
         if answer.status not in ("empty", "offtopic"):
@@ -95,6 +99,26 @@ class AskFlow:
                          Button(self.texts("btn_down"), f"fb:down:{qid}:{tag}")])
         rows.append([Button(self.texts("btn_human"), "menu:hotline")])
         return Reply(answer.answer, rows, calls=answer.calls)
+
+    def _sources(self, sources: list[dict]) -> list[list[Button]]:
+        """One 查看原文 button per article whose text the knowledge base holds."""
+        rows = []
+        for source in sources:
+            if source["law"] in self.laws.names:
+                label = f"{self.engine.kb.laws[source['law']]['short']}第{int_to_cn(source['article'])}条" \
+                        f"{source.get('suffix', '')}"
+                rows.append([Button(self.texts("btn_source", label=label)[:40],
+                                    self.laws.code(source["law"], source["article"], source.get("suffix", "")))])
+        return rows
+
+    def more(self, data: str) -> Reply:
+        """The articles behind 「更多依据」, each with its 查看原文 button."""
+        faq_id, rest = button_parts(data)
+        child = rest[0] if rest else ""
+        if faq_id not in self.engine.kb.faq:
+            return Reply(self.texts("stale_button"))
+        text, sources = self.engine.render.more_basis(faq_id, child == "c")
+        return Reply(text, self._sources(sources))
 
     def _crisis(self, answer: Answer) -> Reply:
         """Help first and only help: no law, no feedback; one button leads to the legal answer."""

@@ -15,6 +15,7 @@ from chat.consent import ConsentFlow
 from chat.context import FlowContext, shanghai_now
 from chat.desk import OfficeDesk
 from chat.flow import Flow, Routes
+from chat.improve import Improvement
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
 from chat.outbox import Outbox
@@ -27,6 +28,7 @@ from chat.texts import Texts
 from chat.types import Button, Event, Reply, without_surrogates
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
+from knowledge.live import LiveEngine
 from runtime.ratelimit import PerUserAndPlace
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class Assistant:
     def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
                  admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now,
                  question_days: int = 180):
+        engine = engine if isinstance(engine, LiveEngine) else LiveEngine(engine)  # swapped whole after a desk change
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
         self.outbox = Outbox(state, self._render_queued)
         self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days,
@@ -64,6 +67,7 @@ class Assistant:
                               self.consent, self.sessions, self.staff])
         self.flows = self.routes.flows
         self.office = OfficeDesk(self.ctx, engine)  # what the web desk's pages show
+        self.improve = Improvement(self.ctx, engine)  # staff turn real questions into better answers
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
@@ -77,6 +81,8 @@ class Assistant:
                    question_days=question_days)
 
     def close(self) -> None:
+        self.engine.stop()
+        self.improve.close()
         self.state.close()
         self.desk.close()
 

@@ -196,17 +196,18 @@ class OfficeDesk:
 
     # ---- questions to improve -----------------------------------------------------------------------------
     def to_improve(self, limit: int = 100) -> list[ToImprove]:
-        """Unsure answers and 👎, each with the three nearest FAQ entries (where a paraphrase could go)."""
+        """Unsure answers, declined questions and 👎, each with the three nearest FAQ entries (where it could go)."""
         items = []
         for row in self.ctx.state.to_improve(limit):
-            why = self.texts("improve_down") if (row["vote"] or 0) < 0 else self.texts("improve_unsure")
+            why = self.texts("improve_down" if (row["vote"] or 0) < 0 else
+                             "improve_declined" if row["status"] == "offtopic" else "improve_unsure")
             items.append(ToImprove(row["id"], datetime.fromtimestamp(row["asked_at"], SHANGHAI), row["text"], why,
                                    self.nearest_faq(row["text"])))
         return items
 
     def nearest_faq(self, text: str, count: int = 3) -> list[tuple[str, str]]:
         try:
-            ranked = self.engine.rank(text)
+            ranked = self.engine.selector.rank(text)
         except Exception:  # a question the ranker cannot read has no neighbours
             return []
         faq = self.engine.kb.faq

@@ -185,12 +185,16 @@ class ChatState:
                             WHERE f.at >= ? GROUP BY 1 ORDER BY count(*) DESC""", [since])
 
     def to_improve(self, limit: int = 100) -> list[dict]:
-        """Questions staff should look at: not answered with confidence (off-topic aside) or voted 👎,
+        """Questions staff should look at: not answered with confidence, declined as off-topic, or voted 👎,
         not yet marked handled; newest first. Rows {id, asked_at, text, status, answered, vote, top_id}."""
         return self._all("""SELECT q.id, q.asked_at, q.text, q.status, q.answered, q.top_kind, q.top_id, f.vote
                             FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
-                            WHERE q.reviewed = 0 AND ((q.answered = 0 AND q.status != 'offtopic') OR f.vote < 0)
+                            WHERE q.reviewed = 0 AND (q.answered = 0 OR f.vote < 0)
                             ORDER BY q.id DESC LIMIT ?""", [limit])
+
+    def question(self, question_id: int) -> dict | None:
+        """One logged question {id, asked_at, text, status, answered}, masked as it was stored."""
+        return self._one("SELECT id, asked_at, text, status, answered FROM questions WHERE id = ?", [question_id])
 
     def setting(self, user: str, key: str, default: str | None = None) -> str | None:
         row = self._one("SELECT value FROM settings WHERE user = ? AND key = ?", [user, key])
