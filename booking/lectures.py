@@ -201,16 +201,23 @@ class Lectures:
         with self.store.read() as tx:
             return tx.to_call_back(to_db(aware(now)))
 
-    def called_back(self, ref: str, staff: str, now: datetime) -> Registration:
-        """Record that staff reached the guardian by phone and the consent stands."""
-        stamp = to_db(aware(now))
+    def called_back(self, ref: str, staff: str, now: datetime, agree: bool = True) -> ConsentOutcome:
+        """What staff heard when they called the guardian back: the consent stands, or (`agree` False) it does not
+        and the sign-up is cancelled, its details blanked and its seat given to the waitlist."""
+        now = aware(now)
+        stamp = to_db(now)
         with self.store.write() as tx:
             reg = _find_registration(tx, ref)
             if reg is None or reg.consent_check != consent.SAME_NETWORK or reg.status == CANCELLED:
                 raise NotFound("没有这条需要回访的报名。")
-            tx.update_registration(reg.id, {"consent_check": consent.CALLED_BACK})
-            tx.audit(stamp, staff, "consent_called_back", reg.ref)
-            return tx.registration(reg.id)
+            promoted: list[Registration] = []
+            if agree:
+                tx.update_registration(reg.id, {"consent_check": consent.CALLED_BACK})
+            else:
+                _release(tx, reg, consent.REFUSED, stamp)
+                promoted = promote_waitlist(tx, reg.session_id, now) if reg.status == CONFIRMED else []
+            tx.audit(stamp, staff, "consent_called_back" if agree else "consent_refused_on_call", reg.ref)
+            return ConsentOutcome([tx.registration(reg.id)], promoted)
 
     def renew_consent_code(self, ref: str, user_key: str, now: datetime) -> Registration:
         """A new code for the child's own sign-up still awaiting consent (the old one stops working); the hold's

@@ -223,7 +223,7 @@ def _staff_accounts(assistant: "Assistant", actor: str, action: str, rest: list[
             return [Reply("还没有工作人员账号。新建：python bot.py admin staff-add 姓名 --email 邮箱")]
         lines = [f"{a.name}\t{a.email or '（无邮箱）'}\t{'已设密码' if a.has_password else '待设密码'}"
                  f"\t{'上次登录 ' + a.last_sign_in.strftime('%Y-%m-%d %H:%M') if a.last_sign_in else '未登录过'}"
-                 + ("\t已锁定" if a.locked_until and a.locked_until > now else "") for a in people]
+                 + ("\t输错过多，稍后才能再试" if a.locked_until and a.locked_until > now else "") for a in people]
         return [Reply("\n".join(lines))]
     name = rest[0]
     if action == "staff-add":

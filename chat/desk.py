@@ -16,7 +16,7 @@ from datetime import datetime
 from booking import AuditEntry, BookingError, SchoolBooking
 from booking.models import COUNTERED, PENDING, PROPOSED
 from booking.phones import display_phone, masked_phone
-from chat.context import SHANGHAI, FlowContext
+from chat.context import MAIL, SHANGHAI, FlowContext, when_text
 from knowledge.engine import Engine
 
 __all__ = ["PENDING", "PROPOSED", "BookingError", "OfficeDesk", "Table", "actor_label", "display_phone",
@@ -88,6 +88,17 @@ class OfficeDesk:
 
     def __init__(self, ctx: FlowContext, engine: Engine):
         self.ctx, self.engine, self.texts = ctx, engine, ctx.texts
+
+    def to_call_back(self) -> list[dict]:
+        """「同一网络确认」: sign-ups whose guardian answered from the child's own network, to call back before the
+        session (ref, child, guardian with phone, session)."""
+        return [{"ref": r.ref, "child": r.name, "guardian": f"{r.guardian_name} {display_phone(r.guardian_phone)}",
+                 "session": f"{r.session.title} {when_text(r.session.starts_at)}" if r.session else ""}
+                for r in self.ctx.desk.lectures.to_call_back(self.ctx.now())]
+
+    def set_aside(self) -> list[dict]:
+        """Notifications given up on, other than e-mail (the mail sender lists those): who, booking, why."""
+        return [row for row in self.ctx.outbox.set_aside() if not row["user"].startswith(MAIL)]
 
     # ---- bookings ------------------------------------------------------------------------------------
     def todo(self) -> dict[str, list[SchoolBooking]]:

@@ -11,6 +11,7 @@ from booking.models import PENDING, PROPOSED, SchoolBooking
 from booking.phones import display_phone
 from chat.context import SHANGHAI, FlowContext, when_text
 from chat.forms import Field, FormFlow
+from chat.lectures import promoted_notice
 from chat.schools import summary
 from chat.types import Attachment, Button, Event, Reply, button_parts, small_number
 
@@ -312,6 +313,18 @@ class StaffFlow:
         """Mark the school's answer on a booking as seen; it leaves the to-do list."""
         booking = self.ctx.desk.schools.acknowledge(ref, actor, self.ctx.now())
         return [Reply(self.texts("acknowledged", ref=booking.ref), edit=True)]
+
+    def called_back(self, actor: str, ref: str, agree: bool = True) -> list[Reply]:
+        """Record the phone call to the guardian of a sign-up confirmed from the child's own network: the consent
+        stands, or it does not and the sign-up is cancelled (the child and anyone promoted are told)."""
+        outcome = self.ctx.desk.lectures.called_back(ref, actor, self.ctx.now(), agree)
+        [reg] = outcome.registrations
+        if not agree:
+            title = reg.session.title if reg.session else ""
+            self.ctx.notify(reg.user_key, Reply(self.texts("consent_refused_child", ref=reg.ref, title=title)))
+            for other in outcome.promoted:
+                self.ctx.notify(other.user_key, promoted_notice(self.texts, other), other.ref)
+        return [Reply(self.texts("called_back" if agree else "called_back_refused", ref=reg.ref), edit=True)]
 
     def _decide(self, actor: str, ref: str, action: str, **extra) -> list[Reply]:
         try:

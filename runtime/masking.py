@@ -35,22 +35,24 @@ _SURNAME = "(?:" + _COMPOUND_SURNAMES.replace(" ", "|") + "|[" + _SURNAMES + "])
 _NOT_GIVEN = "的了在是想要有被和与跟也都就还很会能可今昨现前后去来说问打骂把给让对从上下读念人生们师"
 _GIVEN = "[^\\W\\d_a-zA-Z" + _NOT_GIVEN + "]"
 _BOUNDARY = r"(?=[，,。.、\s（(：:；;！!？?]|[在今读上是的被和跟也都就还很会]|$)"
-_SELF_NAMED = re.compile(r"(?:我是|本人是)(" + _SURNAME + _GIVEN + r"{1,2}?)" + _BOUNDARY)  # 「我是张伟，」
+_SELF_NAMED = re.compile(r"(我是|本人是)" + _SURNAME + _GIVEN + r"{1,2}?" + _BOUNDARY)  # 「我是张伟，」
 _CHILD_NAMED = re.compile(  # 「孩子王小明在…」「女儿李小红，」: a surname and a two-character given name
-    r"(?:孩子|小孩|儿子|女儿|闺女|孙子|孙女|学生|同学)(" + _SURNAME + _GIVEN + r"{2})" + _BOUNDARY)
-_FAMILY_NAME = re.compile(r"(?<!百)姓(" + _SURNAME + r")(?![名氏])")  # 「我姓赵」「一个姓王的老师」
+    r"(孩子|小孩|儿子|女儿|闺女|孙子|孙女|学生|同学)" + _SURNAME + _GIVEN + r"{2}" + _BOUNDARY)
+_FAMILY_NAME = re.compile(r"(?<!百)(姓)" + _SURNAME + r"(?![名氏])")  # 「我姓赵」「一个姓王的老师」
 _QQ = re.compile(r"(?i)(?<![a-z])(?:qq|扣扣|企鹅)(?:号码|号)?\s{0,2}[:：是为]?\s{0,2}\d{5,12}+")
 _WECHAT = re.compile(r"(?i)(?:微信|薇信|威信|v信|vx|wx|weixin|wechat)(?:号码|号|id)?\s{0,2}[:：是为]?\s{0,2}"
                      r"(?<![a-z0-9])[a-z][-_a-z0-9]{5,19}+")
 # classes: 「三年级二班」「初二（3）班」「高一3班」「5班」 (a number before 班: not 上班, 加班)
 _CLASS = re.compile(r"(?:[一二三四五六七八九\d]年级|[初高][一二三]|预备)?\s?[（(]?[一二三四五六七八九十\d]{1,2}[)）]?班")
-_SCHOOL = re.compile(r"小学|中学|幼儿园|附中|附小|学校")
+_STOPS = "在上读去的了是和与我你他她们市这那个所家住到从近附里前后边旁有对面被孩子就于"  # never in a place's name
+_PLACE_CHAR = "[^\\W\\d_a-zA-Z" + _STOPS + "]"
+_SCHOOL = re.compile("(" + _PLACE_CHAR + "{2,12})(?:小学|中学|幼儿园|附中|附小|学校)")  # 「明珠小学」, not 「上小学」
 _GENERIC_SCHOOLS = ("公办", "民办", "公立", "私立", "重点", "普通", "寄宿", "职业", "培训", "国际", "双语", "实验",
                     "新的", "原来", "现在")
-_UNITS = re.compile(r"(?:[\d一二三四五六七八九十百零〇]{1,5}\s?(?:支弄|弄|号楼|号|栋|幢|座|单元|楼|层|室)){1,6}")
+_UNITS = r"(?:[\d一二三四五六七八九十百零〇]{1,5}\s?(?:支弄|弄|号楼|号|栋|幢|座|单元|楼|层|室)){1,6}"
 _UNIT = re.compile(r"支弄|弄|号楼|号|栋|幢|座|单元|楼|层|室")
-_PLACE_END = "路街道村弄区镇苑园城坊墅寓湾里"  # what ends the name before a house number: 张杨路, 花木新村
-_STOP = set("在上读去的了是和与我你他她们市这那个所家住到从近附里前后边旁有对面被孩子就于，,。 ")
+# a house number after a place name (张杨路, 花木新村), or two or more of 弄/号/楼/室 on their own
+_ADDRESS = re.compile("(" + _PLACE_CHAR + "{0,11}[路街道村弄区镇苑园城坊墅寓湾里])?(" + _UNITS + ")")
 _DIGITS = str.maketrans("〇零一幺二两三四五六七八九０１２３４５６７８９", "0011223456789" "0123456789")
 _NOT_NAMES = tuple("他她它你我们什么谁啥哪这那不没别去来在要想说给让是的了也都就还很怎多有可到个一家学老同")
 _CUT_DIGITS = "0123456789+- \t\u3000〇零一幺二两三四五六七八九０１２３４５６７８９"              # what half a phone or ID-card number at a cut is made of
@@ -73,8 +75,8 @@ def mask_names(text: str) -> str:
         last = name.end()
     out.append(text[last:])
     text = "".join(out)
-    for pattern in (_SELF_NAMED, _CHILD_NAMED, _FAMILY_NAME):
-        text = pattern.sub(lambda m: m.group()[:m.start(1) - m.start()] + "[姓名]", text)
+    for pattern in (_SELF_NAMED, _CHILD_NAMED, _FAMILY_NAME):  # the cue stays, the name goes
+        text = pattern.sub(r"\1[姓名]", text)
     return text
 
 
@@ -102,8 +104,8 @@ def mask_places(text: str) -> str:
     """Replace a named school, a class and a home address (a place name with house numbers, or two or more of
     弄/号/楼/室) with 「[学校]」「[班级]」「[地址]」."""
     text = _CLASS.sub("[班级]", text)
-    text = _replace(text, _SCHOOL, _school_start, "[学校]")
-    return _replace(text, _UNITS, _address_start, "[地址]")
+    text = _SCHOOL.sub(lambda m: m.group() if m.group(1) in _GENERIC_SCHOOLS else "[学校]", text)
+    return _ADDRESS.sub(lambda m: "[地址]" if m.group(1) or len(_UNIT.findall(m.group(2))) >= 2 else m.group(), text)
 
 
 def _sub_read(pattern: re.Pattern, label: str, text: str) -> str:
@@ -115,36 +117,3 @@ def _sub_read(pattern: re.Pattern, label: str, text: str) -> str:
         last = match.end()
     out.append(text[last:])
     return "".join(out)
-
-
-def _replace(text: str, pattern: re.Pattern, start_of, label: str) -> str:
-    """Replace each match from where `start_of(text, match)` says it begins (None: leave it)."""
-    out, last = [], 0
-    for match in pattern.finditer(text):
-        begin = start_of(text, match)
-        if begin is None or begin < last:
-            continue
-        out += [text[last:begin], label]
-        last = match.end()
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _name_before(text: str, end: int, most: int) -> int:
-    """Where the proper name ending at `end` begins: back over Han characters up to a particle or verb."""
-    begin = end
-    while begin > 0 and end - begin < most and "\u4e00" <= text[begin - 1] <= "\u9fff" and text[begin - 1] not in _STOP:
-        begin -= 1
-    return begin
-
-
-def _school_start(text: str, match: re.Match) -> int | None:
-    begin = _name_before(text, match.start(), 12)
-    prefix = text[begin:match.start()]
-    return begin if len(prefix) >= 2 and prefix not in _GENERIC_SCHOOLS else None
-
-
-def _address_start(text: str, match: re.Match) -> int | None:
-    if match.start() > 0 and text[match.start() - 1] in _PLACE_END:
-        return _name_before(text, match.start(), 12)
-    return match.start() if len(_UNIT.findall(match.group())) >= 2 else None

@@ -257,7 +257,7 @@ def test_an_answer_from_the_holds_own_network_is_flagged_for_a_call_back(lecture
     [done] = lectures.confirm_consent(reg.consent_code, older, True, NOW + timedelta(minutes=5)).registrations
     assert done.status == "confirmed" and done.consent_check == "same_network" and done.consent_origin == ""
     assert [r.ref for r in lectures.to_call_back(NOW)] == [reg.ref]
-    assert lectures.called_back(reg.ref, "staff:李", NOW).consent_check == "called_back"
+    assert lectures.called_back(reg.ref, "staff:李", NOW).registrations[0].consent_check == "called_back"
     assert lectures.to_call_back(NOW) == []
     with pytest.raises(NotFound):
         lectures.called_back(reg.ref, "staff:李", NOW)

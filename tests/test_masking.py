@@ -31,6 +31,11 @@ HIDDEN = [
     ("打我手机幺三八 一二三四 五六七八", "一二三四", "[电话]"),
     ("手机１３８１２３４５６７８", "１３８１２３４５６７８", "[电话]"),
     ("手机13812345678", "13812345678", "[电话]"),
+    ("我儿子叫王小明，在建平中学初二3班", "初二3班", "[班级]"),
+    ("女儿在浦东新区第二中心小学六年级1班", "第二中心小学", "[学校]"),
+    ("我家在阳光小区5号楼1201室", "1201室", "[地址]"),
+    ("对方家长的微信是 zhangsan_1988", "zhangsan_1988", "[微信号]"),
+    ("我的电话是一八六零二一三四五六七", "一八六零二一三四五六七", "[电话]"),
 ]
 
 KEPT = ["我是家长", "我是高中生", "我是一名老师", "孩子在学校被欺负", "我们学校能这样做吗", "孩子上小学了",
@@ -52,10 +57,11 @@ def test_ordinary_questions_are_left_alone(typed):
 
 def test_the_new_forms_stay_linear_in_the_length_of_the_text():
     for text in ["我是张" * 30_000, "孩子王小" * 25_000, "1号" * 50_000, "路1弄" * 30_000, "小学" * 50_000,
-                 "一" * 100_000, "qq" * 50_000, "vx:a" * 25_000, "3班" * 50_000, "姓王" * 50_000]:
+                 "一" * 100_000, "qq" * 50_000, "vx:a" * 25_000, "3班" * 50_000, "姓王" * 50_000,
+                 "浦东新区明珠" * 17_000]:
         started = time.perf_counter()
         mask_personal(text)
-        assert time.perf_counter() - started < 0.5, text[:10]
+        assert time.perf_counter() - started < 1.0, text[:10]  # ~0.2–0.4 s here; a quadratic pattern takes minutes
 
 
 def test_questions_logged_before_are_masked_again_on_upgrade(tmp_path):

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from chat.types import Event
+from chat.outbox import Outcome
+from chat.types import Event, Reply
 from tests.chat_fixtures import ADMIN, NOW, book_school, make_assistant, take_outbox
 from web.app import build_web_app
 from web.settings import WebSettings
@@ -311,5 +312,42 @@ async def test_a_slow_desk_page_does_not_stall_the_chat(assistant, monkeypatch):
         assert (await client.get("/")).status == 200  # the chat page is served meanwhile
         assert time.monotonic() - started < 0.7, "the chat waited for the staff page"
         assert (await stats).status == 200
+    finally:
+        await client.close()
+
+
+async def test_the_desk_lists_same_network_consents_to_call_back_and_set_aside_notifications(assistant, clock):
+    from booking.consent import Guardian
+
+    staff_account(assistant)
+    lectures = assistant.desk.lectures
+    session = lectures.create_session("family-education", "", NOW + timedelta(days=10),
+                                      NOW + timedelta(days=10, hours=1), "浦东图书馆", "花木", "家长", 5,
+                                      NOW + timedelta(days=9), ADMIN, now=NOW)
+    held = lectures.sign_up(session.id, "web:child", "王小明", "13812345678", "学生", 1, NOW,
+                            guardian=("王丽丽", "13912345678"), age=12, origin="ip:198.51.100.4")
+    lectures.confirm_consent(held.consent_code, Guardian("web:older-tab", 86400.0, "ip:198.51.100.4"), True, NOW)
+    outbox = assistant.outbox
+    outbox.put("wx:oParent", Reply("监护人已同意"), ref=held.ref)
+    [message] = [m for m in outbox.claim("wx:") if m.user == "wx:oParent"]
+    outbox.report(message, Outcome.failed("WeChat 43004"))
+    client = await client_for(assistant)
+    try:
+        await sign_in(client)
+        todo = await page(client, "/staff")
+        assert "同一网络确认" in todo and "王小明" in todo and "139 1234 5678" in todo and held.ref in todo
+        assert "没能送达的通知" in todo and "WeChat 43004" in todo
+        done = await post(client, f"/staff/called-back/{held.ref}", {"agree": "yes"})
+        assert "已电话核实" in done and "同一网络确认" not in done  # the list is empty now
+        assert lectures.to_call_back(NOW) == [] and lectures.my_registrations("web:child")[0].status == "confirmed"
+        other = lectures.sign_up(session.id, "web:child2", "李小红", "13812345670", "学生", 1, NOW,
+                                 guardian=("李强", "13912345670"), age=11, origin="ip:198.51.100.5")
+        lectures.confirm_consent(other.consent_code, Guardian("web:tab", 86400.0, "ip:198.51.100.5"), True, NOW)
+        take_outbox(assistant)
+        refused = await post(client, f"/staff/called-back/{other.ref}", {"agree": "no"})
+        assert "没有同意" in refused and "李小红" not in refused
+        [reg] = lectures.my_registrations("web:child2")
+        assert (reg.status, reg.name, reg.guardian_phone) == ("cancelled", "", "")
+        assert any(user == "web:child2" and "没有同意" in told.text for user, told in take_outbox(assistant))
     finally:
         await client.close()

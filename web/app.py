@@ -34,6 +34,7 @@ from runtime.turns import Turns
 from web.desk import mount_desk
 from web.guards import MAX_BODY, ROTATE, SESSION, ApiError, Wording, addresses, client_address, guard, observe, sessions
 from web.sessions import CHANNEL, USER, AttachmentStore, SessionStore
+from web.serving import serve
 from web.settings import SettingsError, WebSettings
 
 __all__ = ["SettingsError", "WebSettings", "build_web_app", "run_web", "queue_reminders"]
@@ -95,7 +96,7 @@ def run_web(assistant: Assistant, settings: WebSettings,
     for loop in background:
         app.cleanup_ctx.append(_background(loop))
     try:
-        web.run_app(app, host=settings.host, port=settings.port, access_log=None)
+        serve(app, settings.host, settings.port)
     finally:
         assistant.close()
 

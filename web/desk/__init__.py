@@ -30,6 +30,7 @@ def mount_desk(app: web.Application, assistant: Assistant, settings: WebSettings
     r.add_post(PATH + "/setup", signin.setup)
     r.add_get(PATH + "/booking/{ref}", bookings.booking_page)
     r.add_post(PATH + "/booking/{ref}/{action}", bookings.booking_action)
+    r.add_post(PATH + "/called-back/{ref}", bookings.called_back)
     r.add_get(PATH + "/sessions", sessions.sessions_page)
     r.add_post(PATH + "/sessions", sessions.session_create)
     r.add_get(PATH + "/sessions/{id:\\d+}", sessions.session_page)

@@ -18,7 +18,19 @@ def todo(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     office = desk.assistant.office
     groups = {key: [_row(office, b) for b in items] for key, items in office.todo().items()}
-    return render(request, "todo.html", groups=groups, problems=desk.mail_problems())
+    return render(request, "todo.html", groups=groups, problems=desk.mail_problems(), calls=office.to_call_back(),
+                  aside=office.set_aside())
+
+
+@staff_only
+def called_back(request: web.Request) -> web.StreamResponse:
+    """Staff reached the guardian of a 「同一网络确认」 sign-up by phone."""
+    desk, ref = request.app[DESK], request.match_info["ref"]
+    try:
+        replies = desk.assistant.staff.called_back(request[STAFF].actor, ref, request[FORM].get("agree") != "no")
+    except BookingError as error:
+        replies = [Reply(str(error), error=True)]
+    return tell(request, replies, PATH + "#calls")
 
 
 def _row(office, b) -> dict:
