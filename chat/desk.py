@@ -211,12 +211,6 @@ class OfficeDesk:
             writer.writerow([item.id, item.asked_at.strftime("%Y-%m-%d %H:%M"), _safe(item.text), item.why, *near[:3]])
         return ("\ufeff" + out.getvalue()).encode()
 
-    def mark_handled(self, actor: str, ids: list[int]) -> int:
-        """Staff have dealt with these questions; recorded under their name."""
-        self.ctx.state.mark_reviewed(ids)
-        self.ctx.desk.store.audit_note(actor, "questions_handled", "questions", {"ids": ids}, self.ctx.now())
-        return len(ids)
-
 
 def _safe(text: str) -> str:
     """A cell Excel will not run as a formula."""

@@ -137,7 +137,7 @@ class Improvement:
         return change_id
 
     def edit_entry(self, change_id: int, fields: dict) -> Change:
-        """Save a draft entry's fields: question, paraphrases (list), answer, sources (article keys), audience, topic."""
+        """Save a draft entry's fields: question, paraphrases, answer, sources (article keys), audience, topic."""
         change = self._draft(change_id, ENTRY)
         sources = []
         for key in fields.get("sources") or []:
