@@ -27,6 +27,7 @@ HISTORY = {  # audit action -> message key of its line in a booking's history
 }
 TOP_TOPICS = 6       # topics shown one by one in the weekly chart; the rest are added up as 其他
 STATS_WEEKS = 12
+NEAR_CACHE = 2000    # question texts whose nearest entries are remembered
 
 
 def actor_label(actor: str) -> str:
@@ -84,6 +85,7 @@ class OfficeDesk:
 
     def __init__(self, ctx: FlowContext, engine: Engine):
         self.ctx, self.engine, self.texts = ctx, engine, ctx.texts
+        self._near: tuple[object, dict[str, list[tuple[str, str]]]] = (None, {})  # engine, text -> nearest entries
 
     # ---- bookings ------------------------------------------------------------------------------------
     def todo(self) -> dict[str, list[SchoolBooking]]:
@@ -194,12 +196,19 @@ class OfficeDesk:
         return items
 
     def nearest_faq(self, text: str, count: int = 3) -> list[tuple[str, str]]:
-        try:
-            ranked = self.engine.selector.rank(text)
-        except Exception:  # a question the ranker cannot read has no neighbours
-            return []
-        faq = self.engine.kb.faq
-        return [(c.ref, faq[c.ref]["question"]) for c in ranked if c.kind == "faq" and c.ref in faq][:count]
+        """The nearest entries, remembered per text until the engine is swapped, so a long list stays fast."""
+        engine = getattr(self.engine, "current", self.engine)
+        if self._near[0] is not engine or len(self._near[1]) > NEAR_CACHE:
+            self._near = (engine, {})
+        known = self._near[1]
+        if text not in known:
+            try:
+                ranked = engine.selector.rank(text)
+            except Exception:  # a question the ranker cannot read has no neighbours
+                ranked = []
+            faq = engine.kb.faq
+            known[text] = [(c.ref, faq[c.ref]["question"]) for c in ranked if c.kind == "faq" and c.ref in faq][:3]
+        return known[text][:count]
 
     def improve_csv(self) -> bytes:
         """For content staff: each question, why it is listed, and its nearest entries (to add a paraphrase)."""
