@@ -111,6 +111,11 @@ MIGRATIONS: list[Migration] = [
         retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
                                 ("school_bookings", "user_key")]),
     ]),
+    ("0006_consent_proof", [  # what a guardian's answer proved: the hold's client address, staff call-backs
+        add_column("registrations", "consent_origin", "TEXT NOT NULL DEFAULT ''"),
+        add_column("registrations", "consent_check", "TEXT NOT NULL DEFAULT ''"),
+        "CREATE INDEX IF NOT EXISTS registrations_to_call_back ON registrations (consent_check)",
+    ]),
     ("0007_attendance", [  # who came to a session (ticked or scanned on the day), and by whom
         add_column("registrations", "attended_at", "TEXT"),
         add_column("registrations", "attended_by", "TEXT"),
@@ -284,6 +289,13 @@ class Tx:
         return self._with_sessions(self._all("""
             SELECT * FROM registrations WHERE consent = 'pending' AND status != 'cancelled'
               AND consent_expires_at <= ? ORDER BY id""", [now]))
+
+    def to_call_back(self, now: str) -> list[Registration]:
+        """Active sign-ups of sessions not yet begun whose guardian answered from the hold's own network."""
+        return self._with_sessions(self._all("""
+            SELECT r.* FROM registrations r JOIN sessions s ON s.id = r.session_id
+            WHERE r.consent_check = 'same_network' AND r.status != 'cancelled' AND s.starts_at > ?
+            ORDER BY s.starts_at, r.id""", [now]))
 
     def consented_by(self, guardian_key: str) -> list[Registration]:
         return self._with_sessions(self._all("""

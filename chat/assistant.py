@@ -29,7 +29,7 @@ from chat.types import Button, Event, Reply, without_surrogates
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 from knowledge.live import LiveEngine
-from runtime.ratelimit import SlidingWindow
+from runtime.ratelimit import PerUserAndPlace
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ class Assistant:
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
         self.outbox = Outbox(state, self._render_queued)
         self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days,
-                               signups=SlidingWindow(desk.lectures.limits.burst_per_hour, window=3600.0),
+                               signups=PerUserAndPlace(desk.lectures.limits.burst_per_hour,
+                                                       desk.lectures.limits.burst_per_address, window=3600.0),
                                outbox=self.outbox, question_days=question_days)
         self.laws = LawIndex(engine)
         self.asking = AskFlow(engine, state, texts, self.laws)
@@ -122,7 +123,7 @@ class Assistant:
         event = _clean(event)
         try:
             if event.public and event.text:  # never feed group chatter into a private form
-                return [self.asking.ask(event.text)]
+                return [self.asking.ask(event.text, event.user)]
             if event.command:
                 return self._command(event)
             if event.button:
@@ -134,7 +135,7 @@ class Assistant:
             flow = self.routes.holding(current.flow) if current else None
             if flow is not None:
                 return flow.on_text(event, current.step, current.data)
-            return [self.asking.ask(event.text)]
+            return [self.asking.ask(event.text, event.user)]
         except BookingError as error:
             return [Reply(str(error), error=True)]
 

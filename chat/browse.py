@@ -44,7 +44,7 @@ class BrowseFlow:
         if not event.args or self.ask is None:
             return [self.law_menu()]
         text = " ".join(event.args)
-        return [self.ask(f"未保法第{text}条" if text.isdigit() else text)]
+        return [self.ask(f"未保法第{text}条" if text.isdigit() else text, event.user)]
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         prefix, _, rest = event.button.partition(":")

@@ -11,7 +11,6 @@ from typing import Any, Callable
 from booking import BookingError
 from chat.context import FlowContext
 from chat.types import Button, Event, Reply, button_parts, small_number
-from runtime.ratelimit import Verdict
 
 REVIEW = "review"
 
@@ -112,7 +111,7 @@ class FormFlow:
         if action == "ok" and step == REVIEW:
             if any(f.asked(data) and f.name not in data for f in self.fields):
                 return self._advance(event.user, data, [])  # an answer is missing: ask for it, never submit half
-            if self.limited and self.ctx.signups.check(event.origin or event.user) is not Verdict.OK:
+            if self.limited and not self.ctx.signups.allows(event.user, event.origin):
                 return [Reply(self.texts("signup_too_fast"), error=True), self._review(data)]
             values = self._values(data)
             try:

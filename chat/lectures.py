@@ -177,7 +177,8 @@ class LectureFlow(FormFlow):
         phone = values["guardian_phone"] if guardian else values["phone"]  # a child under 14: reach the guardian
         age = values.get("age") if values.get("role") == STUDENT else None
         reg = self.ctx.desk.lectures.sign_up(values["session_id"], event.user, values["name"], phone, values["role"],
-                                             int(values["attendees"]), self.ctx.now(), guardian=guardian, age=age)
+                                             int(values["attendees"]), self.ctx.now(), guardian=guardian, age=age,
+                                             origin=event.origin)
         s: Session = reg.session or self.ctx.desk.lectures.get_session(reg.session_id)
         if reg.awaiting_consent:
             return [self.consent_pending(reg)]

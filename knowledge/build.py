@@ -234,10 +234,11 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
         db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
                                "paraphrases": e.paraphrases, "answer": e.answer,
                                "sources": [c.as_json() for c in e.sources], "related": e.related,
-                               "documents": e.documents}
+                               "documents": e.documents, "child": e.child, "offence": e.offence,
+                               "steps": e.steps}
                               for e in content.faq), pk="id")
         db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
-                                "where": str}, pk="id")
+                                "where": str, "number": str}, pk="id")
         db["documents"].insert_all(vars(d) for d in content.documents)
         db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
         db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")

@@ -17,7 +17,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 __all__ = ["Content", "ContentError", "load_content"]
 
 AUDIENCES = ("家长", "学生", "学校")
-DOCUMENT_KINDS = ("规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
+DOCUMENT_KINDS = ("行政法规", "规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
 ANSWER_LIMITS = (60, 250)
 MIN_PARAPHRASES = 3
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -144,7 +144,29 @@ def faq_entry(path: Path, item: dict, topic: str, where: str | None = None) -> F
         answer=answer, sources=_citations(path, item, entry_id),
         related=_str_list(path, item, "related", entry_id, required=False),
         where=where or f"{path.name}:{item.line}",
-        documents=_str_list(path, item, "documents", entry_id, required=False))
+        documents=_str_list(path, item, "documents", entry_id, required=False),
+        **_for_the_asker(path, item, entry_id))
+
+
+OFFENCES = ("unlawful", "serious", "crime")  # 违法但不是犯罪 / 情节严重的构成犯罪 / 犯罪
+
+
+def _for_the_asker(path: Path, item: dict, entry: str) -> dict:
+    """The optional words for a child writer, the 犯法-or-犯罪 verdict and a parent's next steps."""
+    child = str(item.get("child") or "").strip()
+    if child and not 30 <= char_len(child) <= ANSWER_LIMITS[1]:
+        raise ContentError(path, f"child 长度 {char_len(child)} 字，应在 30–{ANSWER_LIMITS[1]} 字之间", item.line, entry)
+    offence = item.get("offence") or {}
+    offence = {"kind": offence} if isinstance(offence, str) else dict(offence)
+    if offence and offence.get("kind") not in OFFENCES:
+        raise ContentError(path, f"offence 的 kind 只能是 {'/'.join(OFFENCES)}", item.line, entry)
+    if offence.get("kind") in ("serious", "crime"):
+        basis = _citations(path, {"sources": [offence]}, entry)[0]
+        if basis not in _citations(path, item, entry):
+            raise ContentError(path, "offence 依据的条文必须也写在 sources 里", item.line, entry)
+        offence = {"kind": offence["kind"], **basis.as_json()}
+    steps = _str_list(path, item, "steps", entry, required=False)
+    return {"child": child, "offence": offence, "steps": [s.strip() for s in steps]}
 
 
 def load_documents(root: Path) -> list[Document]:
@@ -166,7 +188,7 @@ def load_documents(root: Path) -> list[Document]:
         documents.append(Document(id=doc_id, name=name, issuer=require(path, item, "issuer", str, doc_id).strip(),
                                   date=str(require(path, item, "date", (str, datetime.date), doc_id)), kind=kind,
                                   rule=require(path, item, "rule", str, doc_id).strip(),
-                                  where=f"{path.name}:{item.line}"))
+                                  where=f"{path.name}:{item.line}", number=str(item.get("number") or "").strip()))
     return documents
 
 

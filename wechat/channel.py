@@ -52,6 +52,7 @@ FILE_MINUTES = 30           # calendar files stay downloadable this long
 CHOICES = "wechat_choices"  # chat-state setting: what the user's numbered choices and links mean
 WINDOW_CLOSED = (45015, 45047)       # outside the 48-hour window / quota used: wait for the user's next message
 UNREACHABLE = (40003, 43004, 43019)  # not a user of this account / unsubscribed / blocked us: give up
+MESSAGE_REFUSED = (44002, 44003, 45002, 45008, 47001)  # this message itself is refused (empty, too long, bad form)
 FORM_LINKS: dict[str, Callable[[dict], str]] = {  # forms that also exist on the web page, and where
     "lec": lambda data: f"/?start=lec_{data.get('session_id', '')}",
     "sch": lambda data: "/?start=book",
@@ -354,7 +355,9 @@ class WeChatChannel:
 
     async def _send_queued(self, message: Message) -> Outcome:
         """One outbox message as customer-service messages. A closed 48-hour window waits for the user's next
-        message; a user who is gone (unsubscribed, blocked us) is given up on; anything else is retried."""
+        message; a user who is gone (unsubscribed, blocked us) is given up on; a message WeChat refuses as such is
+        retried a few times; WeChat down, busy (-1) or unreachable never ends a message (only the outbox's age
+        limit does), as a mail server that is down never ends an e-mail."""
         parts = await self._run(self._render_one, message.user, message.reply)
         try:
             for part in parts[message.progress:]:
@@ -366,10 +369,12 @@ class WeChatChannel:
             if error.code in WINDOW_CLOSED:
                 return Outcome.wait(f"WeChat {error.code}")
             logger.warning("customer-service message not sent: %s", error)
-            return Outcome.retry(f"WeChat {error.code}")
+            if error.code in MESSAGE_REFUSED:
+                return Outcome.retry(f"WeChat {error.code}")
+            return Outcome.transient(f"WeChat {error.code}")
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             logger.warning("WeChat API unreachable (%s); will try again", type(exc).__name__)
-            return Outcome.retry(type(exc).__name__)
+            return Outcome.transient(type(exc).__name__)
         return Outcome.sent()
 
     def _render_one(self, user: str, reply: Reply) -> list[str]:
