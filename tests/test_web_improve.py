@@ -112,7 +112,7 @@ async def test_a_question_attached_on_the_desk_is_answered_after_publishing_and_
             listing = await go(page, url("/staff/improve"), QUESTION)
             assert "paraphrases" not in listing and "YAML" not in listing
             await page.js(f"document.querySelector('a[href$=\"/improve/q/{question_id}\"]').click()")
-            await shows_text(page, "归到已有问题")
+            await shows_text(page, "搜索问答条目")
             search = "document.querySelector('form[method=get]')"
             await fill(page, {"q": "什么样的行为算学生欺凌"}, search)
             await submit(page, search, ENTRY)
