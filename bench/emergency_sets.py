@@ -9,7 +9,7 @@ from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = {"tests/data (tuned)": ("tests/data/emergency_now.txt", "tests/data/legal_not_emergency.txt"),
+SETS = {"content/danger (tuned, and the model trains on it)": ("content/danger/now.txt", "content/danger/not_now.txt"),
         "bench/data set b (seen while tuning)": ("bench/data/emergency_now_b.txt", "bench/data/legal_not_emergency_b.txt"),
         "bench/data set c (blind)": ("bench/data/emergency_now_c.txt", "bench/data/legal_not_emergency_c.txt")}
 

@@ -43,6 +43,8 @@ class Danger:
 
 
 class DangerDetector:
+    model = None  # knowledge.danger_model.DangerModel beside the rules, when the knowledge base has one
+
     def __init__(self, rules: list[DangerRule]):
         self.rules = rules
 
@@ -60,6 +62,8 @@ class DangerDetector:
                 alerts.append(rule)
             elif understood.now and not about_law and any(t.fires(text) for t in rule.when):
                 alerts.append(rule)
+        if not alerts and not about_law and self.model and self.model.flags(text):  # worded outside the rules
+            alerts.append(self.model.rule)
         return Danger(alerts, [r for r in mentioned if r not in alerts])
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-NOW = [line.strip() for line in (DATA / "emergency_now.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
-LEGAL = [line.strip() for line in (DATA / "legal_not_emergency.txt").read_text(encoding="utf-8").splitlines()
+DATA = Path(__file__).parent.parent / "content" / "danger"
+NOW = [line.strip() for line in (DATA / "now.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+LEGAL = [line.strip() for line in (DATA / "not_now.txt").read_text(encoding="utf-8").splitlines()
          if line.strip()]
 
 
