@@ -29,6 +29,7 @@ EPOCHS = 30
 NO_FALSE_ALARM = 0.99    # out-of-fold share of legal questions that must stay quiet (the floor is 0.98)
 LOWEST = 0.05           # never alarm below this probability, whatever the folds allow
 MIN_DF = 2
+MIN_EXAMPLES = 20       # of each kind in content/danger/
 NGRAMS = (1, 3)
 TABLE = "danger_model"
 
@@ -45,8 +46,14 @@ def prepare(text: str) -> str:
 
 
 def _lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    """One example message a line; at least MIN_EXAMPLES of them, or the folds cannot be made."""
+    if not path.is_file():
+        raise ContentError(path, "缺少这个文件：紧急情况学习模型的例句，每行一句")
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    if len(lines) < MIN_EXAMPLES:
+        raise ContentError(path, f"例句太少：至少要 {MIN_EXAMPLES} 句，现在 {len(lines)} 句")
+    return lines
 
 
 @dataclass

@@ -6,6 +6,7 @@ import pytest
 
 from knowledge import danger_model
 from runtime.settings import REPO
+from runtime.yamlfile import ContentError
 
 CONTENT = REPO / "content"
 # Written for this test, not taken from any emergency set: danger now in words none of the rules has.
@@ -82,3 +83,9 @@ def test_a_broken_model_is_caught(stored, data):
     assert sound(stored, data)
     assert not sound(replace(stored, coef=np.zeros_like(stored.coef)), data)
     assert not sound(replace(stored, coef=-stored.coef), data)
+
+
+def test_too_few_examples_stop_the_build_with_a_message(tmp_content):
+    (tmp_content / "danger" / "now.txt").write_text("救命\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="例句太少"):
+        danger_model.training_set(tmp_content, [])
