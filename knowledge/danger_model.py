@@ -3,8 +3,10 @@
 Trained by `kb build` (train), stored as arrays in kb.sqlite (store/load), applied with numpy at query time (flags).
 Features: TF-IDF over character 1-3-grams of the prepared question; model: logistic regression with balanced class
 weights. Positives: content/danger/now.txt. Negatives: content/danger/not_now.txt (legal questions about violence,
-sex, self-harm, injury in the past) and every FAQ question and paraphrase. The alarm threshold is chosen on
-out-of-fold scores so that at least NO_FALSE_ALARM of the legal negatives stay quiet.
+sex, self-harm, injury in the past) and every FAQ question and paraphrase. Like the rules' `now` phrases the model
+is heard only when the message does not ask about the law or the past (about_law); the alarm threshold is chosen
+on out-of-fold scores behind that gate, so that at least NO_FALSE_ALARM of the legal negatives and of all negatives
+stay quiet.
 """
 from __future__ import annotations
 
