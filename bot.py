@@ -3,6 +3,7 @@
   python bot.py                  Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise a chat in this terminal
   python bot.py ask [--json] Q   answer one question ("-" reads one question per line from stdin)
   python bot.py kb build|check   compile the knowledge base / prove the curated content right
+  python bot.py kb export-changes [--out DIR]   write the desk's published changes as content files
   python bot.py admin ACTION     staff operations (pending, approve, sessions, export, backup …)
   python bot.py web              the same assistant as a mobile web page (WEB_HOST, WEB_PORT); with WECHAT_TOKEN
                                  also the WeChat Official Account at /wechat
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from knowledge.config import KnowledgeSettings
 from runtime.settings import REPO
@@ -26,7 +28,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line, as text or as JSON lines."""
     from knowledge.engine import Engine
 
-    engine = Engine.open(KnowledgeSettings.from_env())
+    settings = KnowledgeSettings.from_env()
+    say_if_building(settings)
+    engine = Engine.open(settings)
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
     try:
         for question in questions:
@@ -55,6 +59,8 @@ def cmd_kb(args: argparse.Namespace) -> int:
                 print(f"  《{law}》{meta['articles']} 条，{meta['version_date']}，来源 {meta['origin']}")
             print("  " + "，".join(f"{k} {v}" for k, v in manifest["counts"].items()))
             return 0
+        if args.action == "export-changes":
+            return export_changes(settings, Path(args.out) if args.out else settings.data_dir / "exports" / "content")
         problems, report = run_check(settings, REPO.parent / "shared" / "seed")
     except (ContentError, BuildError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
@@ -65,6 +71,20 @@ def cmd_kb(args: argparse.Namespace) -> int:
         print("\n".join(f"  - {p}" for p in problems), file=sys.stderr)
         return 1
     print("\n内容检查通过。")
+    return 0
+
+
+def export_changes(settings: KnowledgeSettings, out: Path) -> int:
+    """Write the desk's published changes as content files, for review and a commit upstream."""
+    from knowledge.overlay import export_changes as write, load_overlay
+
+    written = write(settings.content_dir, load_overlay(settings.overlay_dir), out)
+    if not written:
+        print("工作台没有已发布的修改。")
+        return 0
+    print(f"已写出 {len(written)} 个内容文件（与 content/ 同样的格式和位置）：")
+    print("\n".join(f"  {path}" for path in written))
+    print(f"审阅后复制到 content/ 即可：cp -r {out}/* {settings.content_dir}/ && python bot.py kb check")
     return 0
 
 
@@ -199,17 +219,34 @@ def mail_configured() -> bool:
         raise SystemExit(f"配置错误：{exc}") from exc
 
 
+def say_if_building(settings: KnowledgeSettings) -> None:
+    """A first run (or changed content) builds the knowledge base for 15-30 s: say so instead of staying silent."""
+    from knowledge.content import load_messages
+    from knowledge.manifest import read_manifest, source_fingerprint
+
+    manifest = read_manifest(settings.kb_path)
+    if not manifest or manifest.get("fingerprint") != source_fingerprint(settings):
+        print(load_messages(settings.content_dir)["first_run_building"].strip(), file=sys.stderr, flush=True)
+
+
 def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
     """The Assistant over the data folder, with DATA_RETENTION_DAYS, QUESTION_RETENTION_DAYS and SIGNUP_*."""
     from chat.assistant import Assistant
-    from runtime.settings import SettingsError, question_retention_days, retention_days
+    from runtime.settings import (SettingsError, environment, question_retention_days, retention_days,
+                                  web_public_url)
 
+    say_if_building(settings)
     try:
         days, question_days = retention_days(), question_retention_days()
+        public = environment().get("WEB_PUBLIC_URL") and web_public_url()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
-    return Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
-                          limits=signup_limits())
+    assistant = Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
+                               limits=signup_limits())
+    assistant.engine.follow()  # take up what the web desk publishes, in whichever process this is
+    if public:  # whatever channel runs, a guardian can consent on the web page
+        assistant.offer_link("网页", public + "/?start={payload}")
+    return assistant
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
@@ -232,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="输出 JSON")
     ask.add_argument("question", help="问题；- 表示从标准输入逐行读取")
     ask.set_defaults(func=cmd_ask)
-    kb = sub.add_parser("kb", help="知识库：build 生成，check 核对内容")
-    kb.add_argument("action", choices=["build", "check"])
+    kb = sub.add_parser("kb", help="知识库：build 生成，check 核对内容，export-changes 导出工作台的修改")
+    kb.add_argument("action", choices=["build", "check", "export-changes"])
+    kb.add_argument("--out", help="export-changes 写到哪个文件夹（默认 data/exports/content）")
     kb.set_defaults(func=cmd_kb)
     from chat.admin_cli import add_arguments
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from .errors import ValidationError
+from .errors import BookingError, ValidationError
 
 CONSENT_AGE = 14                    # under this age a guardian must consent
 CONSENT_HOURS = 48                  # how long a seat is held for the guardian's answer
@@ -67,3 +68,40 @@ def student_age(raw: object, today: date) -> int:
 def needs_consent(role: str, age: int | None) -> bool:
     """True when a guardian must consent: a student under CONSENT_AGE (a student of unknown age counts as one)."""
     return role == "学生" and (age is None or age < CONSENT_AGE)
+
+
+# ---- what a guardian's answer can prove ---------------------------------------------------------------------
+SAME_NETWORK, CALLED_BACK = "same_network", "called_back"  # consent_check: staff call the guardian / have called
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """Who answers a consent request: the account, how long it has existed where the channel can tell (a browser
+    session; None for a WeChat OpenID or Telegram id) and the client address (web page; "" elsewhere)."""
+
+    key: str
+    account_age: float | None = None
+    origin: str = ""
+
+
+def origin_digest(origin: str) -> str:
+    """What a hold keeps of the child's client address: enough to recognise it, kept only until the answer."""
+    return hashlib.sha256(("hold-origin:" + origin).encode()).hexdigest() if origin else ""
+
+
+def guardian_check(child_key: str, hold_origin: str, held_at: datetime, guardian_key: str,
+                   account_age: float | None, origin: str, now: datetime) -> str:
+    """Whether this account may answer for the guardian, and what its answer proves.
+
+    Refused (BookingError): the child's own account, and a browser session begun after the hold (a private tab
+    is a new session). A WeChat OpenID or Telegram id (`account_age` None) is an account tied to a phone number
+    that a child cannot make in a second. An answer from the hold's own client address is taken but returns
+    SAME_NETWORK: staff call the guardian's phone back before the session; otherwise ''."""
+    if guardian_key == child_key:
+        raise BookingError("需要监护人用自己的手机或账号确认：报名的这个账号不能替监护人确认。"
+                           "请把确认码交给爸爸妈妈或其他监护人。")
+    if account_age is not None and now - timedelta(seconds=account_age) >= held_at:
+        raise BookingError("为了确认是监护人本人，请用孩子报名之前就在用的账号确认：在本助手的微信公众号或 Telegram "
+                           "里发送确认码，或用您自己此前打开过本网页的浏览器。刚打开的新网页（例如无痕窗口）"
+                           "不能替监护人确认。")
+    return SAME_NETWORK if hold_origin and origin_digest(origin) == hold_origin else ""

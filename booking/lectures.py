@@ -10,6 +10,7 @@ from knowledge.model import Program
 
 from . import consent
 from .catalog import Catalog
+from .consent import Guardian
 from .clock import aware, human, now_or, to_db
 from .errors import BookingError, NotFound, ValidationError
 from .limits import SignupLimits
@@ -90,6 +91,13 @@ class Lectures:
         with self.store.read() as tx:
             return _session_or_raise(tx, session_id)
 
+    def open_for_sign_up(self, session_id: int, now: datetime) -> Session:
+        """The session when it exists and still takes sign-ups; NotFound or BookingError saying why not (asked
+        before a form starts, so nobody fills one in for nothing)."""
+        session = self.get_session(session_id)
+        _check_open(session, aware(now))
+        return session
+
     def open_sessions(self, now: datetime) -> list[Session]:
         """Sessions still taking sign-ups, soonest first, each with seats_left."""
         with self.store.read() as tx:
@@ -101,12 +109,14 @@ class Lectures:
             return tx.upcoming_sessions(to_db(now))
 
     def sign_up(self, session_id: int, user_key: str, name: str, phone: str, role: str, attendees: int,
-                now: datetime, guardian: tuple[str, str] | None = None, age: int | None = None) -> Registration:
+                now: datetime, guardian: tuple[str, str] | None = None, age: int | None = None,
+                origin: str = "") -> Registration:
         """Confirm the sign-up if the seats fit, else put it on the waitlist; returns it with its JZ- code.
 
         A student under 14 (`age`; a student of unknown age counts as one) needs `guardian` = (name, phone) and a
         guardian's consent: the seat is only held (or the waitlist place kept) for CONSENT_HOURS, and the returned
-        registration carries the one-time `consent_code` the child gives the guardian (see confirm_consent).
+        registration carries the one-time `consent_code` the child gives the guardian (see confirm_consent); the
+        hold remembers a digest of the child's client address (`origin`, web page) to recognise it in the answer.
         The limits (people per sign-up, sign-ups per phone and per name in one session) are checked here."""
         name, phone = person_name(name), normalize_phone(phone)
         role, attendees = check_role(role), attendee_count(attendees)
@@ -143,7 +153,7 @@ class Lectures:
             if needs_consent:
                 expires = min(now + timedelta(hours=consent.CONSENT_HOURS), session.starts_at)
                 values.update(consent=consent.PENDING, consent_code=consent.code_digest(code),
-                              consent_expires_at=to_db(expires))
+                              consent_expires_at=to_db(expires), consent_origin=consent.origin_digest(origin))
             try:
                 reg_id = tx.insert_registration(values)
             except sqlite3.IntegrityError:  # the partial unique index; the check above should win first
@@ -151,24 +161,29 @@ class Lectures:
             return replace(tx.registration(reg_id), consent_code=code)
 
     # ---- guardian consent -----------------------------------------------------------------------------
-    def consent_request(self, code: str, now: datetime) -> Registration:
-        """The sign-up a guardian's code stands for, while it awaits consent; NotFound otherwise."""
+    def consent_request(self, code: str, now: datetime, guardian: Guardian | None = None) -> Registration:
+        """The sign-up a guardian's code stands for, while it awaits consent; NotFound otherwise. With `guardian`,
+        BookingError unless that account may answer (consent.guardian_check)."""
+        now = aware(now)
         with self.store.read() as tx:
-            return _awaiting(tx, code, aware(now))
+            reg = _awaiting(tx, code, now)
+        if guardian is not None:
+            _check(reg, guardian, now)
+        return reg
 
-    def confirm_consent(self, code: str, guardian_key: str, agree: bool, now: datetime) -> ConsentOutcome:
-        """A guardian's answer, from their own account (`guardian_key`, never the child's). Consent turns a held
-        seat into a confirmed one (a waitlisted sign-up keeps its place and may now be promoted); a refusal
-        cancels the sign-up, blanks its details and frees the seat. The code works once."""
+    def confirm_consent(self, code: str, guardian: Guardian, agree: bool, now: datetime) -> ConsentOutcome:
+        """A guardian's answer, from an account that may give it (consent.guardian_check). Consent turns a held
+        seat into a confirmed one (a waitlisted sign-up keeps its place and may now be promoted), flagged for a
+        staff call-back when it came from the hold's own network; a refusal cancels the sign-up, blanks its
+        details and frees the seat. The code works once."""
         now = aware(now)
         stamp = to_db(now)
         with self.store.write() as tx:
             reg = _awaiting(tx, code, now)
-            if guardian_key == reg.user_key:
-                raise BookingError("需要监护人用自己的手机或账号确认：报名的这个账号不能替监护人确认。")
+            check = _check(reg, guardian, now)
             if agree:
                 values = {"consent": consent.GIVEN, "consent_code": None, "guardian_consent_at": stamp,
-                          "guardian_user_key": guardian_key}
+                          "guardian_user_key": guardian.key, "consent_origin": "", "consent_check": check}
                 if reg.status == HELD:
                     values["status"] = CONFIRMED
                 tx.update_registration(reg.id, values)
@@ -176,8 +191,26 @@ class Lectures:
             else:
                 _release(tx, reg, consent.REFUSED, stamp)
                 promoted = promote_waitlist(tx, reg.session_id, now) if reg.status == HELD else []
-            tx.audit(stamp, "guardian", "consent_given" if agree else "consent_refused", reg.ref)
+            tx.audit(stamp, "guardian", "consent_given" if agree else "consent_refused", reg.ref,
+                     {"check": check} if agree and check else None)
             return ConsentOutcome([tx.registration(reg.id)], promoted)
+
+    def to_call_back(self, now: datetime) -> list[Registration]:
+        """Sign-ups whose guardian answered from the child's own network: staff call the guardian's phone before
+        the session (「同一网络确认」)."""
+        with self.store.read() as tx:
+            return tx.to_call_back(to_db(aware(now)))
+
+    def called_back(self, ref: str, staff: str, now: datetime) -> Registration:
+        """Record that staff reached the guardian by phone and the consent stands."""
+        stamp = to_db(aware(now))
+        with self.store.write() as tx:
+            reg = _find_registration(tx, ref)
+            if reg is None or reg.consent_check != consent.SAME_NETWORK or reg.status == CANCELLED:
+                raise NotFound("没有这条需要回访的报名。")
+            tx.update_registration(reg.id, {"consent_check": consent.CALLED_BACK})
+            tx.audit(stamp, staff, "consent_called_back", reg.ref)
+            return tx.registration(reg.id)
 
     def renew_consent_code(self, ref: str, user_key: str, now: datetime) -> Registration:
         """A new code for the child's own sign-up still awaiting consent (the old one stops working); the hold's
@@ -319,10 +352,15 @@ def _awaiting(tx: Tx, code: str, now: datetime) -> Registration:
     return reg
 
 
+def _check(reg: Registration, guardian: Guardian, now: datetime) -> str:
+    return consent.guardian_check(reg.user_key, reg.consent_origin, reg.created_at, guardian.key, guardian.account_age,
+                                  guardian.origin, now)
+
+
 def _release(tx: Tx, reg: Registration, outcome: str, stamp: str) -> None:
     """Cancel a sign-up that has no consent and blank what was typed for it: without consent nothing is kept."""
     tx.update_registration(reg.id, {"status": CANCELLED, "cancelled_at": stamp, "cancel_reason": f"consent_{outcome}",
-                                    "consent": outcome, "consent_code": None, "name": "", "phone": "",
+                                    "consent": outcome, "consent_code": None, "consent_origin": "", "name": "", "phone": "",
                                     "guardian_name": "", "guardian_phone": ""})
 
 

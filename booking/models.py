@@ -89,6 +89,8 @@ class Registration:
     consent: str = ""                       # "" (not needed), pending, given, refused, expired
     consent_expires_at: datetime | None = None
     guardian_user_key: str = ""             # the account the guardian confirmed from
+    consent_origin: str = ""                # digest of the child's client address while the hold waits
+    consent_check: str = ""                 # "same_network": staff call the guardian back; "called_back": done
     cancel_reason: str = ""
     attended_at: datetime | None = None     # ticked or scanned as present on the day
     session: Session | None = field(default=None, compare=False)
@@ -114,7 +116,8 @@ class Registration:
             reminded_at=from_db(row["reminded_at"]), guardian_name=row.get("guardian_name") or "",
             guardian_phone=row.get("guardian_phone") or "", guardian_consent_at=from_db(row.get("guardian_consent_at")),
             consent=row.get("consent") or "", consent_expires_at=from_db(row.get("consent_expires_at")),
-            guardian_user_key=row.get("guardian_user_key") or "", cancel_reason=row.get("cancel_reason") or "",
+            guardian_user_key=row.get("guardian_user_key") or "", consent_origin=row.get("consent_origin") or "",
+            consent_check=row.get("consent_check") or "", cancel_reason=row.get("cancel_reason") or "",
             attended_at=from_db(row.get("attended_at")), session=session,
         )
 

@@ -111,9 +111,17 @@ MIGRATIONS: list[Migration] = [
         retire_web_session_ids([("registrations", "user_key"), ("registrations", "guardian_user_key"),
                                 ("school_bookings", "user_key")]),
     ]),
+    ("0006_consent_proof", [  # what a guardian's answer proved: the hold's client address, staff call-backs
+        add_column("registrations", "consent_origin", "TEXT NOT NULL DEFAULT ''"),
+        add_column("registrations", "consent_check", "TEXT NOT NULL DEFAULT ''"),
+        "CREATE INDEX IF NOT EXISTS registrations_to_call_back ON registrations (consent_check)",
+    ]),
     ("0007_attendance", [  # who came to a session (ticked or scanned on the day), and by whom
         add_column("registrations", "attended_at", "TEXT"),
         add_column("registrations", "attended_by", "TEXT"),
+    ]),
+    ("0008_staff_known_addresses", [  # where each staff member signed in before: others' failures never lock them out
+        add_column("staff", "known_addresses", "TEXT NOT NULL DEFAULT '[]'"),
     ]),
 ]
 
@@ -285,6 +293,13 @@ class Tx:
             SELECT * FROM registrations WHERE consent = 'pending' AND status != 'cancelled'
               AND consent_expires_at <= ? ORDER BY id""", [now]))
 
+    def to_call_back(self, now: str) -> list[Registration]:
+        """Active sign-ups of sessions not yet begun whose guardian answered from the hold's own network."""
+        return self._with_sessions(self._all("""
+            SELECT r.* FROM registrations r JOIN sessions s ON s.id = r.session_id
+            WHERE r.consent_check = 'same_network' AND r.status != 'cancelled' AND s.starts_at > ?
+            ORDER BY s.starts_at, r.id""", [now]))
+
     def consented_by(self, guardian_key: str) -> list[Registration]:
         return self._with_sessions(self._all("""
             SELECT * FROM registrations WHERE guardian_user_key = ? ORDER BY id""", [guardian_key]))
@@ -378,8 +393,12 @@ class Tx:
         return [SchoolBooking.from_row(r) for r in rows]
 
     def forget_school_bookings(self, user_key: str, at: str) -> int:
+        """Blank a user's bookings; one that never took place (withdrawn, declined) loses its school name and
+        address too, where a personal name may have been typed (the 街镇 stays for the statistics)."""
         return self.conn.execute("""
             UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
+              school = CASE WHEN status = '已确认' THEN school ELSE '' END,
+              address = CASE WHEN status = '已确认' THEN address ELSE '' END,
               user_key = 'forgotten:' || id, purged_at = ?, updated_at = ?
             WHERE user_key = ?""", [at, at, user_key]).rowcount
 

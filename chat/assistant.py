@@ -15,6 +15,7 @@ from chat.consent import ConsentFlow
 from chat.context import FlowContext, shanghai_now
 from chat.desk import OfficeDesk
 from chat.flow import Flow, Routes
+from chat.improve import Improvement
 from chat.lectures import LectureFlow
 from chat.menu import AnswerFlow, MenuFlow
 from chat.outbox import Outbox
@@ -27,7 +28,8 @@ from chat.texts import Texts
 from chat.types import Button, Event, Reply, without_surrogates
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
-from runtime.ratelimit import SlidingWindow
+from knowledge.live import LiveEngine
+from runtime.ratelimit import PerUserAndPlace
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +44,15 @@ class Assistant:
     def __init__(self, engine: Engine, state: ChatState, texts: Texts, desk: BookingDesk,
                  admins: tuple[str, ...] = (), retention_days: int = 90, clock: Callable = shanghai_now,
                  question_days: int = 180):
+        engine = engine if isinstance(engine, LiveEngine) else LiveEngine(engine)  # swapped whole after a desk change
         self.engine, self.state, self.texts, self.desk = engine, state, texts, desk
         self.outbox = Outbox(state, self._render_queued)
         self.ctx = FlowContext(state, texts, desk, clock, admins, retention_days,
-                               signups=SlidingWindow(desk.lectures.limits.burst_per_hour, window=3600.0),
+                               signups=PerUserAndPlace(desk.lectures.limits.burst_per_hour,
+                                                       desk.lectures.limits.burst_per_address, window=3600.0),
                                outbox=self.outbox, question_days=question_days)
         self.laws = LawIndex(engine)
-        self.asking = AskFlow(engine, state, texts, self.laws)
+        self.asking = AskFlow(engine, state, texts, self.laws, run=self._command)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
         self.privacy = PrivacyFlow(self.ctx, self._resume)
         self.schools = SchoolFlow(self.ctx, self.privacy)
@@ -63,6 +67,7 @@ class Assistant:
                               self.consent, self.sessions, self.staff])
         self.flows = self.routes.flows
         self.office = OfficeDesk(self.ctx, engine)  # what the web desk's pages show
+        self.improve = Improvement(self.ctx, engine)  # staff turn real questions into better answers
 
     @classmethod
     def open(cls, settings: KnowledgeSettings, admins: tuple[str, ...] = (), retention_days: int = 90,
@@ -76,6 +81,8 @@ class Assistant:
                    question_days=question_days)
 
     def close(self) -> None:
+        self.engine.stop()
+        self.improve.close()
         self.state.close()
         self.desk.close()
 
@@ -116,7 +123,7 @@ class Assistant:
         event = _clean(event)
         try:
             if event.public and event.text:  # never feed group chatter into a private form
-                return [self.asking.ask(event.text)]
+                return [self.asking.ask(event.text, event.user)]
             if event.command:
                 return self._command(event)
             if event.button:
@@ -128,7 +135,7 @@ class Assistant:
             flow = self.routes.holding(current.flow) if current else None
             if flow is not None:
                 return flow.on_text(event, current.step, current.data)
-            return [self.asking.ask(event.text)]
+            return self.asking.reply(event)
         except BookingError as error:
             return [Reply(str(error), error=True)]
 

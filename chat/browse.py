@@ -25,10 +25,14 @@ class BrowseFlow:
 
     def __init__(self, engine: Engine, texts: Texts, laws: LawIndex, ask: Callable[[str], Reply] | None = None):
         self.engine, self.texts, self.laws, self.ask = engine, texts, laws, ask
-        self.kb = engine.kb
         self.topics = list(dict.fromkeys(row["topic"] for row in self.kb.faq.values()))
 
+    @property
+    def kb(self):
+        return self.engine.kb  # the live one: entries published on the desk show without a restart
+
     # ---- Flow protocol --------------------------------------------------------------------------------
+
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         return [self.law_menu()]
 
@@ -40,7 +44,7 @@ class BrowseFlow:
         if not event.args or self.ask is None:
             return [self.law_menu()]
         text = " ".join(event.args)
-        return [self.ask(f"未保法第{text}条" if text.isdigit() else text)]
+        return [self.ask(f"未保法第{text}条" if text.isdigit() else text, event.user)]
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         prefix, _, rest = event.button.partition(":")

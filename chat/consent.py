@@ -7,7 +7,7 @@ what is collected and why, and agrees or refuses. The child is told the result t
 from __future__ import annotations
 
 from booking import BookingError
-from booking.consent import normalize_code
+from booking.consent import SAME_NETWORK, Guardian, normalize_code
 from booking.phones import display_phone
 from chat.context import FlowContext, when_text
 from chat.lectures import consented_notice, promoted_notice
@@ -41,11 +41,9 @@ class ConsentFlow:
         if code is None:
             return [Reply(self.texts("consent_code_invalid"), error=True)]
         try:
-            reg = self.ctx.desk.lectures.consent_request(code, self.ctx.now())
+            reg = self.ctx.desk.lectures.consent_request(code, self.ctx.now(), guardian_of(event))
         except BookingError as error:
             return [Reply(str(error), error=True)]
-        if reg.user_key == event.user:
-            return [Reply(self.texts("consent_same_account"), error=True)]
         self.ctx.state.put(event.user, self.name, CONFIRM, {"code": code})
         s = reg.session
         text = self.texts("guardian_request", child=reg.name, title=s.title, when=when_text(s.starts_at, s.ends_at),
@@ -62,17 +60,20 @@ class ConsentFlow:
         return self.start(event)
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        return [Reply(self.texts("consent_use_buttons"), self._choices())]
+        return [Reply(self.texts("consent_use_buttons"), self._choices() + [[Button(self.texts("btn_cancel"), "gdn:cancel")]])]
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         action, _ = button_parts(event.button)
+        if action == "cancel":  # leave without deciding: the request stays open until it expires
+            self.ctx.state.clear(event.user)
+            return [Reply(self.texts("consent_later"), edit=True)]
         if step != CONFIRM or "code" not in data:
             return [Reply(self.texts("form_expired"))]
         if action not in ("yes", "no"):
             return [Reply(self.texts("stale_button"))]
         agree = action == "yes"
         try:
-            outcome = self.ctx.desk.lectures.confirm_consent(data["code"], event.user, agree, self.ctx.now())
+            outcome = self.ctx.desk.lectures.confirm_consent(data["code"], guardian_of(event), agree, self.ctx.now())
         except BookingError as error:
             self.ctx.state.clear(event.user)
             return [Reply(str(error), error=True)]
@@ -87,4 +88,12 @@ class ConsentFlow:
             if other.id != reg.id:
                 self.ctx.notify(other.user_key, promoted_notice(self.texts, other))
         key = "consent_thanks" if agree else "consent_refused_guardian"
-        return [Reply(self.texts(key, ref=reg.ref, title=title), edit=True)]
+        text = self.texts(key, ref=reg.ref, title=title)
+        if agree and reg.consent_check == SAME_NETWORK:
+            text += "\n" + self.texts("consent_call_back", phone=display_phone(reg.guardian_phone))
+        return [Reply(text, edit=True)]
+
+
+def guardian_of(event: Event) -> Guardian:
+    """The account answering a consent request, with what its channel can tell about it."""
+    return Guardian(event.user, event.account_age, event.origin)

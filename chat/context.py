@@ -11,7 +11,7 @@ from chat.outbox import Outbox
 from chat.state import ChatState
 from chat.texts import Texts
 from chat.types import Reply
-from runtime.ratelimit import SlidingWindow
+from runtime.ratelimit import PerUserAndPlace
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAIL = "mail:"  # outbox recipients that are e-mail addresses ("mail:zhang@school.sh.cn")
@@ -39,10 +39,11 @@ class FlowContext:
     # links into this bot that channels register (name -> URL template with {payload}), e.g.
     # {"Telegram": "https://t.me/pufa_bot?start={payload}", "网页": "https://pufa.example.cn/?start={payload}"}
     links: dict[str, str] = field(default_factory=dict)
-    signups: SlidingWindow = field(default_factory=lambda: SlidingWindow(0))  # sign-up submissions per hour
+    signups: PerUserAndPlace = field(default_factory=lambda: PerUserAndPlace(0, 0, 3600.0))  # sign-ups per hour
     mail: bool = False                    # e-mail is on (SMTP set): copies also go to "mail:<address>"
     outbox: Outbox | None = None
     question_days: int = 180              # how long the (masked, anonymous) question log keeps a question
+    checkin_url: str = ""                 # the desk's check-in page with {ref}, for the QR code on a confirmation
 
     def __post_init__(self) -> None:
         if self.outbox is None:

@@ -1,5 +1,5 @@
 """Two small flows without state: the main menu (/start, /help, /cancel, menu: buttons) and the buttons under an
-answer (art: original text, faq: a related question, fb: 👍/👎)."""
+answer (art: original text, more: the other articles, faq: a related question, fb: 👍/👎)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,7 +17,7 @@ class AnswerFlow:
 
     name = "answer"
     commands: tuple[str, ...] = ()
-    buttons = ("art", "faq", "fb")
+    buttons = ("art", "faq", "fb", "more")
     public = True
 
     def __init__(self, asking: AskFlow, texts: Texts):
@@ -34,11 +34,13 @@ class AnswerFlow:
         if prefix == "art":
             return [self.asking.article(event.button)]
         if prefix == "faq":
-            return [self.asking.faq(rest)]
-        return [self.asking.feedback(event.button)]
+            return [self.asking.faq(rest, event.user)]
+        if prefix == "more":
+            return [self.asking.more(event.button)]
+        return [self.asking.feedback(event.button, event.user)]
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        return [self.asking.ask(event.text)]
+        return [self.asking.ask(event.text, event.user)]
 
 
 class MenuFlow:

@@ -6,10 +6,12 @@ messages and reports on each one:
 
     for message in outbox.claim("tg:"):          # claimed atomically: no other claimer gets these rows
         ... send message.reply, parts from message.progress on ...
-        outbox.report(message, Outcome.sent())   # or .retry(error, after=…), .failed(error), .wait(error)
+        outbox.report(message, Outcome.sent())   # or .retry(error, after=…), .failed(error), .wait(error),
+                                                 # .transient(error)
 
 or lets `deliver_due(outbox, "tg:", send)` do the claiming and reporting (async channels). A delivered message is
-deleted; a transient failure is retried with back-off; a permanent one (blocked, chat not found, deactivated) or
+deleted; a failure is retried with back-off (one of the service itself, `transient`, until the message is a week
+old); a permanent one (blocked, chat not found, deactivated) or
 too many failures set it aside: its text is dropped and staff see who, which reference and why
 (`python bot.py admin outbox`, /stats). Messages that hold other people's details (a new booking for staff) are
 stored as a reference and rendered when sent, so nothing personal outlives delivery or a deletion.
@@ -41,7 +43,8 @@ WAIT = 2 * 86400.0        # a message waiting for the recipient (WeChat's 48-hou
 class Outcome:
     """What became of one delivery attempt."""
 
-    kind: str               # "sent", "retry", "failed" (permanent), "wait" (not the recipient's turn yet)
+    kind: str               # "sent", "retry", "failed" (permanent), "wait" (not the recipient's turn yet),
+    #                         "transient" (the service is down or busy: retried with back-off until MAX_AGE)
     error: str = ""
     after: float = 0.0      # retry: at least this many seconds (Telegram's retry_after)
 
@@ -60,6 +63,11 @@ class Outcome:
     @classmethod
     def wait(cls, error: str) -> "Outcome":
         return cls("wait", error)
+
+    @classmethod
+    def transient(cls, error: str) -> "Outcome":
+        """The service failed, not the message: tries are counted but never end it (only MAX_AGE does)."""
+        return cls("transient", error)
 
 
 @dataclass
@@ -135,7 +143,7 @@ class Outbox:
                                progress=message.progress, error=outcome.error)
             return
         attempts = message.attempts + 1
-        if outcome.kind == "failed" or attempts >= self.max_attempts:
+        if outcome.kind == "failed" or (attempts >= self.max_attempts and outcome.kind != "transient"):
             logger.warning("outbox message %s to %s set aside after %d attempt(s): %s", message.id,
                            message.user.partition(":")[0], attempts, outcome.error)
             state.outbox_set_aside(message.id, message.claim, now, attempts=attempts, error=outcome.error)

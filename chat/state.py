@@ -20,6 +20,14 @@ def _alerts_by_reference(conn) -> None:
                          [json.dumps({"render": "staff_booking", "ref": match.group(1)}), match.group(1), row["id"]])
 
 
+def _remask_questions(conn) -> None:
+    """Questions logged before masking knew a form (「我是张伟」, an address, a QQ id) are masked again."""
+    for row in conn.execute("SELECT id, text FROM questions").fetchall():
+        masked = mask_personal(row["text"] or "")
+        if masked != row["text"]:
+            conn.execute("UPDATE questions SET text = ? WHERE id = ?", [masked, row["id"]])
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", [  # IF NOT EXISTS: files made before migrations were recorded take the same path
         "CREATE TABLE IF NOT EXISTS states (user TEXT PRIMARY KEY, flow TEXT, step TEXT, data TEXT, updated REAL)",
@@ -47,6 +55,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_retire_web_session_ids", [  # no browser's session id stays in the file as a user key
         retire_web_session_ids([("states", "user"), ("settings", "user"), ("outbox", "user")]),
     ]),
+    ("0005_remask_questions_2026_12", [_remask_questions]),  # names, schools, addresses, QQ/WeChat ids too
 ]
 
 
@@ -176,12 +185,16 @@ class ChatState:
                             WHERE f.at >= ? GROUP BY 1 ORDER BY count(*) DESC""", [since])
 
     def to_improve(self, limit: int = 100) -> list[dict]:
-        """Questions staff should look at: not answered with confidence (off-topic aside) or voted 👎,
+        """Questions staff should look at: not answered with confidence, declined as off-topic, or voted 👎,
         not yet marked handled; newest first. Rows {id, asked_at, text, status, answered, vote, top_id}."""
         return self._all("""SELECT q.id, q.asked_at, q.text, q.status, q.answered, q.top_kind, q.top_id, f.vote
                             FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
-                            WHERE q.reviewed = 0 AND ((q.answered = 0 AND q.status != 'offtopic') OR f.vote < 0)
+                            WHERE q.reviewed = 0 AND (q.answered = 0 OR f.vote < 0)
                             ORDER BY q.id DESC LIMIT ?""", [limit])
+
+    def question(self, question_id: int) -> dict | None:
+        """One logged question {id, asked_at, text, status, answered}, masked as it was stored."""
+        return self._one("SELECT id, asked_at, text, status, answered FROM questions WHERE id = ?", [question_id])
 
     def setting(self, user: str, key: str, default: str | None = None) -> str | None:
         row = self._one("SELECT value FROM settings WHERE user = ? AND key = ?", [user, key])
@@ -214,7 +227,8 @@ class ChatState:
         args = [user] if user is not None else [len(channel), channel]
         with self.db.write() as conn:
             if expired_before:
-                conn.execute(f"UPDATE outbox AS o SET set_aside = ?, reply = '{{}}', error = 'expired', claim = NULL, "
+                conn.execute(f"UPDATE outbox AS o SET set_aside = ?, reply = '{{}}', claim = NULL, "
+                             f"error = 'expired' || CASE WHEN o.error != '' THEN ' after ' || o.error ELSE '' END, "
                              f"claimed_until = NULL WHERE {match} AND o.set_aside IS NULL AND o.created < ? "
                              f"AND (o.claimed_until IS NULL OR o.claimed_until <= ?)", [now, *args, expired_before, now])
             rows = conn.execute(

@@ -87,6 +87,8 @@ class Event:
     is_admin: bool = False
     public: bool = False  # said where others can read it (a group chat): no personal details there
     origin: str = ""      # where it came from, for limits across users: the client address on the web page
+    account_age: float | None = None  # seconds the account has existed, where the channel can tell (web: the
+    #                                   browser session); None: an account tied to a phone (Telegram, WeChat)
 
     @classmethod
     def parse_text(cls, user: str, text: str, is_admin: bool = False, public: bool = False) -> "Event":

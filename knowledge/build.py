@@ -18,6 +18,7 @@ from knowledge.manifest import FORMAT, BuildError, laws_db, source_fingerprint
 from knowledge.content import Content, load_content
 from knowledge.index import pack_index
 from knowledge.model import Citation, LawSpec
+from knowledge.overlay import Overlay, apply_overlay, load_overlay
 from knowledge.segment import Segmenter
 from knowledge.vocabulary import vocabulary_file
 from knowledge.statutes import IN_FORCE, LawText, find_local_file, parse_markdown, read_national
@@ -52,9 +53,10 @@ def _recall_options(content_dir: Path) -> dict[str, str | list]:
     return options
 
 
-def gather(settings: KnowledgeSettings) -> Sources:
-    """Load content and the statute texts it needs."""
+def gather(settings: KnowledgeSettings, overlay: Overlay | None = None) -> Sources:
+    """Load content with the desk's changes (those published, or `overlay`) and the statute texts it needs."""
     content = load_content(settings.content_dir)
+    apply_overlay(content, load_overlay(settings.overlay_dir) if overlay is None else overlay)
     db = laws_db(settings)
     cited: dict[str, set[Citation]] = {}
     citers: dict[str, list[str]] = {}  # law -> who cites it, for messages
@@ -233,10 +235,11 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
         db["faq"].insert_all(({"id": e.id, "topic": e.topic, "audience": e.audience, "question": e.question,
                                "paraphrases": e.paraphrases, "answer": e.answer,
                                "sources": [c.as_json() for c in e.sources], "related": e.related,
-                               "documents": e.documents}
+                               "documents": e.documents, "child": e.child, "offence": e.offence,
+                               "steps": e.steps}
                               for e in content.faq), pk="id")
         db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
-                                "where": str}, pk="id")
+                                "where": str, "number": str}, pk="id")
         db["documents"].insert_all(vars(d) for d in content.documents)
         db["policies"].insert_all((vars(p) for p in content.policies), pk="number")
         db["contacts"].insert_all(({**vars(c), "sources": [s.as_json() for s in c.sources]} for c in content.contacts), pk="id")

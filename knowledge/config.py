@@ -30,6 +30,11 @@ class KnowledgeSettings:
     def kb_path(self) -> Path:
         return self.data_dir / "kb.sqlite"
 
+    @property
+    def overlay_dir(self) -> Path:
+        """Where the desk's published changes and drafts live (knowledge.overlay), beside the built file."""
+        return self.data_dir / "desk-content"
+
     @classmethod
     def from_env(cls) -> "KnowledgeSettings":
         load_dotenv(REPO / ".env")

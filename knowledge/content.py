@@ -17,7 +17,7 @@ from runtime.yamlfile import ContentError, load_yaml, require
 __all__ = ["Content", "ContentError", "load_content"]
 
 AUDIENCES = ("家长", "学生", "学校")
-DOCUMENT_KINDS = ("规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
+DOCUMENT_KINDS = ("行政法规", "规范性文件", "部门规章", "司法解释")  # sources of their own kind, never shown as statute articles
 ANSWER_LIMITS = (60, 250)
 MIN_PARAPHRASES = 3
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -119,28 +119,54 @@ def load_faq(root: Path) -> list[FaqEntry]:
     for path in sorted((root / "faq").glob("*.yaml")):
         data = load_yaml(path)
         topic = require(path, data, "topic", str)
-        for item in require(path, data, "entries", list):
-            entry_id = require(path, item, "id", str)
-            if not _ID.match(entry_id):
-                raise ContentError(path, "id 只能用小写英文字母、数字和连字符", item.line, entry_id)
-            audience = _str_list(path, item, "audience", entry_id)
-            if bad := [a for a in audience if a not in AUDIENCES]:
-                raise ContentError(path, f"audience 只能是 {'/'.join(AUDIENCES)}，不能是 {bad[0]}", item.line, entry_id)
-            paraphrases = _str_list(path, item, "paraphrases", entry_id)
-            if len(paraphrases) < MIN_PARAPHRASES:
-                raise ContentError(path, f"至少需要 {MIN_PARAPHRASES} 个问法（paraphrases）", item.line, entry_id)
-            answer = require(path, item, "answer", str, entry_id).strip()
-            low, high = ANSWER_LIMITS
-            if not low <= char_len(answer) <= high:
-                raise ContentError(path, f"回答长度 {char_len(answer)} 字，应在 {low}–{high} 字之间", item.line, entry_id)
-            entries.append(FaqEntry(
-                id=entry_id, topic=str(item.get("topic") or topic), audience=audience,
-                question=require(path, item, "question", str, entry_id).strip(), paraphrases=paraphrases,
-                answer=answer, sources=_citations(path, item, entry_id),
-                related=_str_list(path, item, "related", entry_id, required=False),
-                where=f"{path.name}:{item.line}",
-                documents=_str_list(path, item, "documents", entry_id, required=False)))
+        entries += [faq_entry(path, item, topic) for item in require(path, data, "entries", list)]
     return entries
+
+
+def faq_entry(path: Path, item: dict, topic: str, where: str | None = None) -> FaqEntry:
+    """One FAQ entry, checked as content's rules say: the one parser for content files and the desk's changes."""
+    entry_id = require(path, item, "id", str)
+    if not _ID.match(entry_id):
+        raise ContentError(path, "id 只能用小写英文字母、数字和连字符", item.line, entry_id)
+    audience = _str_list(path, item, "audience", entry_id)
+    if bad := [a for a in audience if a not in AUDIENCES]:
+        raise ContentError(path, f"audience 只能是 {'/'.join(AUDIENCES)}，不能是 {bad[0]}", item.line, entry_id)
+    paraphrases = _str_list(path, item, "paraphrases", entry_id)
+    if len(paraphrases) < MIN_PARAPHRASES:
+        raise ContentError(path, f"至少需要 {MIN_PARAPHRASES} 个问法（paraphrases）", item.line, entry_id)
+    answer = require(path, item, "answer", str, entry_id).strip()
+    low, high = ANSWER_LIMITS
+    if not low <= char_len(answer) <= high:
+        raise ContentError(path, f"回答长度 {char_len(answer)} 字，应在 {low}–{high} 字之间", item.line, entry_id)
+    return FaqEntry(
+        id=entry_id, topic=str(item.get("topic") or topic), audience=audience,
+        question=require(path, item, "question", str, entry_id).strip(), paraphrases=paraphrases,
+        answer=answer, sources=_citations(path, item, entry_id),
+        related=_str_list(path, item, "related", entry_id, required=False),
+        where=where or f"{path.name}:{item.line}",
+        documents=_str_list(path, item, "documents", entry_id, required=False),
+        **_for_the_asker(path, item, entry_id))
+
+
+OFFENCES = ("unlawful", "serious", "crime")  # 违法但不是犯罪 / 情节严重的构成犯罪 / 犯罪
+
+
+def _for_the_asker(path: Path, item: dict, entry: str) -> dict:
+    """The optional words for a child writer, the 犯法-or-犯罪 verdict and a parent's next steps."""
+    child = str(item.get("child") or "").strip()
+    if child and not 30 <= char_len(child) <= ANSWER_LIMITS[1]:
+        raise ContentError(path, f"child 长度 {char_len(child)} 字，应在 30–{ANSWER_LIMITS[1]} 字之间", item.line, entry)
+    offence = item.get("offence") or {}
+    offence = {"kind": offence} if isinstance(offence, str) else dict(offence)
+    if offence and offence.get("kind") not in OFFENCES:
+        raise ContentError(path, f"offence 的 kind 只能是 {'/'.join(OFFENCES)}", item.line, entry)
+    if offence.get("kind") in ("serious", "crime"):
+        basis = _citations(path, {"sources": [offence]}, entry)[0]
+        if basis not in _citations(path, item, entry):
+            raise ContentError(path, "offence 依据的条文必须也写在 sources 里", item.line, entry)
+        offence = {"kind": offence["kind"], **basis.as_json()}
+    steps = _str_list(path, item, "steps", entry, required=False)
+    return {"child": child, "offence": offence, "steps": [s.strip() for s in steps]}
 
 
 def load_documents(root: Path) -> list[Document]:
@@ -162,7 +188,7 @@ def load_documents(root: Path) -> list[Document]:
         documents.append(Document(id=doc_id, name=name, issuer=require(path, item, "issuer", str, doc_id).strip(),
                                   date=str(require(path, item, "date", (str, datetime.date), doc_id)), kind=kind,
                                   rule=require(path, item, "rule", str, doc_id).strip(),
-                                  where=f"{path.name}:{item.line}"))
+                                  where=f"{path.name}:{item.line}", number=str(item.get("number") or "").strip()))
     return documents
 
 

@@ -14,7 +14,7 @@ from knowledge import danger_model, render
 from knowledge.answer import Answer
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_messages, load_scope, load_synonyms
-from knowledge.danger import DangerDetector, load_danger_rules
+from knowledge.danger import DangerDetector
 from knowledge.intents import IntentReader, load_intents
 from knowledge.kb import KnowledgeBase
 from knowledge.lookup import Lookup
@@ -49,7 +49,7 @@ class Engine:
         self.danger, self.reader, self.intents = danger, reader, intents
         self.in_scope, self.offtopic, self.policy_intent = scope
         self.ranker = Ranker(kb, segmenter, synonyms)
-        self.render = render.Renderer(kb, messages)
+        self.render = render.Renderer(kb, messages, reader)
         self.lookup = Lookup(kb, self.render, statutes_db)
         self.refs = self.lookup.refs
         self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent)
@@ -70,10 +70,12 @@ class Engine:
         segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache",
                               vocabulary_file(settings, manifest["fingerprint"]))
         kb = KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache")
-        danger = DangerDetector(load_danger_rules(root, {c["number"] for c in kb.contacts}))
+        danger = DangerDetector.load(root, {c["number"] for c in kb.contacts})
         danger_model.attach(danger, settings.kb_path, root, {c["number"] for c in kb.contacts})
-        return cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
-                   load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
+        engine = cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
+                     load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
+        engine.settings = settings  # what a rebuild after a desk change reads (knowledge.live)
+        return engine
 
     # ---- the pipeline -------------------------------------------------------------------------
     def answer(self, question: str, *, legal_only: bool = False) -> Answer:
@@ -99,7 +101,7 @@ class Engine:
             result = self._search(question, text, understood=understood, harms=harms)
         if danger.now and not legal_only:
             writer = understood.writer or ("child" if "我" in prepared else "")  # the one at risk writes
-            return self.render.emergency(result, danger.alerts, writer, self.kb.contacts)
+            return self.render.emergency(result, danger.alerts, writer, self.kb.contacts, danger.situations)
         if result.answered and result.status not in ("lookup", "intent"):
             result = self.render.for_writer(result, understood, danger.mentioned, self.kb.contacts)
         return result
@@ -135,7 +137,7 @@ class Engine:
             sure = confidence >= SURE_THRESHOLD
             same = self.reader.same_question(understood, sense) and self.selector.same_harm(harms, top.id)
             verdict = "" if sure and same else self.reader.verdict(top.text)
-            body = self.render.faq(top, verdict)
+            body = self.render.faq(top, verdict, understood, sure=sure)
             if sure and (verdict or self.reader.other_side(understood, sense)):  # say which question this answers
                 body = self.render.answering(top) + "\n\n" + body
         elif top.kind == "policy":

@@ -50,8 +50,9 @@ class KnowledgeBase:
             articles = {r["key"]: r for r in table("articles")}
             faq = {}
             for row in table("faq"):
-                for key in ("audience", "paraphrases", "sources", "related", "documents"):
+                for key in ("audience", "paraphrases", "sources", "related", "documents", "steps"):
                     row[key] = json.loads(row.get(key) or "[]")
+                row["offence"] = json.loads(row.get("offence") or "{}")
                 faq[row["id"]] = row
             documents = {r["id"]: r for r in table("documents")}
             policies = {}

@@ -22,11 +22,14 @@ def laws_db(settings: KnowledgeSettings) -> Path | None:
 
 
 def source_fingerprint(settings: KnowledgeSettings) -> str:
-    """A hash of everything a build reads: content files, local statutes, the national database."""
+    """A hash of everything a build reads: content files, local statutes, the desk's changes, the national database."""
     digest = hashlib.sha256(f"format:{FORMAT}".encode())
     files = sorted(p for p in settings.content_dir.rglob("*") if p.is_file())
     if settings.statutes_dir and settings.statutes_dir.is_dir():
         files += sorted(settings.statutes_dir.glob("*.md"))
+    overlay = settings.overlay_dir / "faq.yaml"  # the desk's published changes (knowledge.overlay)
+    if overlay.is_file():
+        files.append(overlay)
     for path in files:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())

@@ -104,11 +104,14 @@ class FaqEntry:
     related: list[str] = field(default_factory=list)
     where: str = ""
     documents: list[str] = field(default_factory=list)  # ids in documents.yaml
+    child: str = ""          # the answer in plain words to a child who writes about what was done to them
+    offence: dict = field(default_factory=dict)  # {kind: unlawful|serious|crime, law, article}: 犯法 or 犯罪?
+    steps: list[str] = field(default_factory=list)  # what a parent does next, in order
 
 
 @dataclass
 class Document:
-    """A normative document (not a statute) that sets a rule people meet, cited by name, issuer and date."""
+    """A normative document (not a statute) that sets a rule people meet, cited by name, issuer, number and date."""
 
     id: str
     name: str
@@ -117,6 +120,7 @@ class Document:
     kind: str
     rule: str
     where: str = ""
+    number: str = ""  # 文号 such as 法释〔2020〕22号; a judicial interpretation must have one
 
 
 @dataclass

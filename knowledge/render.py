@@ -6,12 +6,14 @@ from dataclasses import replace
 from knowledge.answer import Answer, Match
 from knowledge.numerals import int_to_cn
 
+KEY_SOURCES = (2, 3)  # an answer shows two or three articles it rests on first; the rest behind 「更多依据」
+
 
 class Renderer:
     """Formats answers; every channel (terminal, Telegram, web) shows exactly this text."""
 
-    def __init__(self, kb, messages: dict[str, str]):
-        self.kb, self.messages = kb, messages
+    def __init__(self, kb, messages: dict[str, str], reader=None):
+        self.kb, self.messages, self.reader = kb, messages, reader  # reader: knowledge.understand.Reader
 
     def _m(self, key: str, **values) -> str:
         return self.messages[key].format(**values).strip()
@@ -39,21 +41,72 @@ class Renderer:
         """The normative documents a FAQ entry cites (documents.yaml), as the JSON contract shows them."""
         row = self.kb.faq.get(faq_id) or {}
         found = (self.kb.documents.get(d) for d in row.get("documents") or [])
-        return [{k: d[k] for k in ("id", "name", "issuer", "date", "kind")} for d in found if d]
+        return [{k: d.get(k) or "" for k in ("id", "name", "issuer", "number", "date", "kind")} for d in found if d]
 
-    def basis(self, sources: list[dict], documents: list[dict] = ()) -> str:
-        lines = [self._m("basis_header")]
+    def basis(self, sources: list[dict], documents: list[dict] = (), header: str = "basis_header") -> str:
+        lines = [self._m(header)]
         for s in sources:
             label = f"第{int_to_cn(s['article'])}条{s.get('suffix', '')}"
             version = self.version(s["law"], s["article"], s.get("suffix", ""))
             lines.append(self._m("basis_line", law=s["law"], label=label, version=version))
-        lines += [self._m("basis_document", kind=d["kind"], name=d["name"], issuer=d["issuer"], date=d["date"]) for d in documents]
+        lines += [self._m("basis_document", kind=d["kind"], name=d["name"],
+                         issuer="，".join(filter(None, (d["issuer"], d.get("number")))), date=d["date"]) for d in documents]
         return "\n".join(lines)
 
-    def faq(self, match: Match, drop: str = "") -> str:
-        """A curated answer and its legal basis; `drop` is an opening verdict that answers another question."""
-        text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
-        return f"{text}\n\n{self.basis(match.sources, self.documents(match.id))}"
+    def faq(self, match: Match, drop: str = "", understood=None, sure: bool = False) -> str:
+        """A curated answer and its legal basis; `drop` is an opening verdict that answers another question.
+
+        A child writer reads the entry's words for a child; a parent its next steps; a sure match to 犯法吗
+        first hears whether it is unlawful or a crime, instead of the entry's own opening verdict."""
+        row = self.kb.faq.get(match.id) or {}
+        child = bool(understood and understood.writer == "child")
+        offence = row.get("offence") if sure and understood and understood.offence else None
+        drop = self.reader.verdict(match.text) if offence and self.reader and not drop else drop
+        if child and row.get("child"):
+            text = row["child"]
+        else:
+            text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
+        if offence:
+            text = self._offence(offence) + text
+        steps = row.get("steps") or []
+        if steps and not child:
+            text += "\n\n" + "\n".join([self._m("steps_header")] + [f"{i}. {s}" for i, s in enumerate(steps, 1)])
+        key, rest = self.weigh(match.id, match.sources, text)
+        basis = self.basis(key, self.documents(match.id))
+        if rest:
+            basis += "\n" + self._m("basis_more", count=len(rest))
+        return f"{text}\n\n{basis}"
+
+    def weigh(self, faq_id: str, sources: list[dict], text: str) -> tuple[list[dict], list[dict]]:
+        """The two or three articles an answer rests on, and the rest: those its text names come first, in the
+        order named, then the others as listed; the article a crime verdict rests on is always a key one."""
+        def named_at(source: dict) -> int:
+            found = [text.find(f"第{n}条") for n in (source["article"], int_to_cn(source["article"]))]
+            return min((i for i in found if i >= 0), default=len(text) + sources.index(source))
+
+        ordered = sorted(sources, key=named_at)
+        named = sum(named_at(s) < len(text) for s in ordered)
+        count = min(max(named, KEY_SOURCES[0]), KEY_SOURCES[1])
+        offence = (self.kb.faq.get(faq_id) or {}).get("offence") or {}
+        basis = next((s for s in ordered if offence.get("law") == s["law"] and offence.get("article") == s["article"]),
+                     None)
+        if basis is not None and basis not in ordered[:count]:
+            ordered.remove(basis)
+            ordered.insert(count - 1, basis)
+        return ordered[:count], ordered[count:]
+
+    def more_basis(self, faq_id: str, child: bool) -> tuple[str, list[dict]]:
+        """The articles behind 「更多依据」: an entry's sources after its key ones, as the answer showed them."""
+        row = self.kb.faq.get(faq_id) or {}
+        text = row.get("child") if child and row.get("child") else row.get("answer", "")
+        _, rest = self.weigh(faq_id, row.get("sources") or [], text)
+        return self.basis(rest, header="basis_more_header"), rest
+
+    def _offence(self, offence: dict) -> str:
+        basis = ""
+        if offence.get("law"):
+            basis = f"《{offence['law']}》第{int_to_cn(int(offence['article']))}条{offence.get('suffix', '')}"
+        return self._m(f"offence_{offence['kind']}", basis=basis)
 
     def articles(self, matches: list[Match]) -> str:
         blocks = []
@@ -110,24 +163,36 @@ class Renderer:
         lines += [self._m("intent_hotline_line", number=c["number"], name=c["name"]) for c in contacts]
         return "\n".join(lines)
 
-    def emergency(self, answer: Answer, alerts: list, writer: str, contacts: list[dict]) -> Answer:
-        """Crisis help only: 110 and the right hotlines, advice for whoever writes; the law waits behind a button."""
+    def emergency(self, answer: Answer, alerts: list, writer: str, contacts: list[dict],
+                  situations: list = ()) -> Answer:
+        """Crisis help only: 110 and the right hotlines, advice that fits where the one at risk is and who writes,
+        the lines for afterwards; the law waits behind a button."""
         writer = writer if writer in ("child", "parent", "witness") else "other"
         by_number = {c["number"]: c for c in contacts}
-        numbers = list(dict.fromkeys(n for rule in alerts for n in rule.hotlines if n in by_number))
+        numbers = [n for rule in alerts for n in rule.hotlines] + [n for s in situations for n in s.hotlines]
+        numbers = list(dict.fromkeys(n for n in numbers if n in by_number))
+        replaced = {r for s in situations if s.instead for r in (s.rules or {rule.id for rule in alerts})}
+        advice = [s.advice[writer] for s in situations if s.instead]  # where they are comes first
+        advice += [rule.advice[writer] for rule in alerts if rule.id not in replaced]
+        advice += [s.advice[writer] for s in situations if not s.instead]
         lines = [self._m(f"emergency_header_{writer}")]
         lines += [self._m("emergency_hotline", number=n, name=by_number[n]["name"]) for n in numbers]
-        lines += list(dict.fromkeys(rule.advice[writer] for rule in alerts))
+        lines += list(dict.fromkeys(advice))
+        after = [n for n in (*(n for r in alerts for n in r.after), *(n for s in situations for n in s.after))
+                 if n in by_number and n not in numbers]
+        if after:
+            others = "、".join(_named(n, by_number[n]["name"]) for n in dict.fromkeys(after))
+            lines.append(self._m("emergency_after", others=others))
         lines.append(self._m("emergency_more"))
         return replace(answer, emergency=True, answer="\n".join(lines), status="emergency", suggestions=[],
-                       calls=numbers)
+                       calls=numbers + [n for n in dict.fromkeys(after)])
 
     def for_writer(self, answer: Answer, understood, mentioned: list, contacts: list[dict]) -> Answer:
         """A child is spoken to as 你; where a child's safety comes up, a calm line of whom to call ends the answer."""
         child = understood.writer == "child"
         text = answer.answer
         numbers = list(dict.fromkeys(n for rule in mentioned for n in rule.calm))
-        if child and understood.side == "victim" and "12355" not in numbers:
+        if child and understood.side != "offender" and "12355" not in numbers:  # a child always hears who helps
             numbers.append("12355")
         by_number = {c["number"]: c for c in contacts}
         numbers = [n for n in numbers if n in by_number]
@@ -141,3 +206,8 @@ class Renderer:
             text = text.replace("您", "你")
         calls = (["110"] if mentioned else []) + numbers
         return replace(answer, answer=text, calls=calls)
+
+
+def _named(number: str, name: str) -> str:
+    """「12338妇女维权公益服务热线」 names its number already; 「公安报警电话」 needs it in front."""
+    return name if number in name else f"{number} {name}"

@@ -30,6 +30,7 @@ class Understanding:
     past: bool = False
     legal: bool = False          # it asks about law, punishment, liability or procedure
     seeking: bool = False        # it asks where to get help or who handles it
+    offence: bool = False        # it asks 犯法吗 / 犯罪吗: the answer says which of the two it is
 
     @property
     def ask(self) -> str:
@@ -49,6 +50,7 @@ class Reader:
     past: list[Trigger]
     legal: list[Trigger]
     seeking: list[Trigger]
+    offence: list[Trigger] = field(default_factory=list)
     verdicts: frozenset[str] = field(default_factory=frozenset)
     child_age_below: int = 18
 
@@ -67,7 +69,7 @@ class Reader:
                              now=_any(self.now, prepared), ongoing=_any(self.ongoing, prepared),
                              past=_any(self.past, prepared),
                              legal=bool(set(asks) & LAW_ASKS) or _any(self.legal, prepared),
-                             seeking=_any(self.seeking, prepared))
+                             seeking=_any(self.seeking, prepared), offence=_any(self.offence, prepared))
 
     def verdict(self, answer: str) -> str:
         """The verdict an answer opens with (「不可以。」), or '' when it opens otherwise."""
@@ -136,6 +138,7 @@ def load_reader(root: Path) -> Reader:
     verdicts = require(path, data, "verdicts", list)
     return Reader(asks=table("asks"), sides=table("sides"), writers=table("writers"), now=rules("now"),
                   ongoing=rules("ongoing"), past=rules("past"), legal=rules("legal"), seeking=rules("seeking"),
+                  offence=rules("offence"),
                   verdicts=frozenset(str(v).strip() for v in verdicts),
                   child_age_below=int(data.get("child_age_below") or 18))
 

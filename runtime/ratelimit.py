@@ -48,3 +48,19 @@ class SlidingWindow:
         for user in [u for u, hits in self._hits.items() if not hits or hits[-1] <= now - self.window]:
             del self._hits[user]
             self._warned.discard(user)
+
+
+class PerUserAndPlace:
+    """A limit per user (a browser session, a Telegram or WeChat account) plus a higher ceiling per place (a
+    client address): one person cannot use up the address a school's Wi-Fi or a reverse proxy gives many people,
+    and a burst of fresh sessions from one address is still bounded."""
+
+    def __init__(self, per_user: int, per_place: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.users = SlidingWindow(per_user, window, clock)
+        self.places = SlidingWindow(per_place, window, clock)
+
+    def allows(self, user: str, place: str = "") -> bool:
+        """Count one event; False when the user or the place is over its limit."""
+        if self.users.check(user) is not Verdict.OK:
+            return False
+        return not place or self.places.check(place) is Verdict.OK

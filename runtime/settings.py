@@ -88,8 +88,11 @@ SETTINGS: tuple[Setting, ...] = (
             "active sign-ups for one lecture session with the same contact phone number", "2"),
     Setting("SIGNUP_MAX_PER_NAME", "`2`", "active sign-ups for one lecture session under the same name", "2"),
     Setting("SIGNUP_BURST_PER_HOUR", "`5`",
-            "sign-ups and school bookings one client address (web page) or one user may submit per hour (0 = off)",
-            "5"),
+            "sign-ups and school bookings one user (a browser session, a Telegram or WeChat account) may submit per "
+            "hour (0 = off)", "5"),
+    Setting("SIGNUP_BURST_PER_ADDRESS", "`60`",
+            "the same from one client address of the web page across its sessions, per hour: high enough for a "
+            "school's shared Wi-Fi at a parents' meeting (0 = off)", "60"),
     Setting("DATA_RETENTION_DAYS", "`90`",
             "days after a session or booking before names and phone numbers are purged (also unfinished forms and "
             "records of undeliverable notifications)", "90"),

@@ -8,7 +8,7 @@ import pytest
 
 from booking import BookingError, BookingStore, Lectures, NotFound, SignupLimits, ValidationError
 from booking.clock import SHANGHAI
-from booking.consent import CONSENT_HOURS, code_digest, normalize_code, student_age
+from booking.consent import CONSENT_HOURS, Guardian, code_digest, normalize_code, student_age
 from booking.store import MIGRATIONS
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
@@ -62,7 +62,7 @@ def test_a_child_cannot_sign_up_without_a_guardian_or_an_age(lectures):
 def test_the_child_cannot_confirm_with_their_own_account(lectures):
     reg = child_signs_up(lectures, new_session(lectures))
     with pytest.raises(BookingError, match="自己的手机或账号"):
-        lectures.confirm_consent(reg.consent_code, CHILD, True, NOW)
+        lectures.confirm_consent(reg.consent_code, Guardian(CHILD), True, NOW)
     assert lectures.my_registrations(CHILD)[0].status == "held"
 
 
@@ -71,12 +71,12 @@ def test_the_guardian_confirms_from_another_account_once(lectures):
     reg = child_signs_up(lectures, session)
     seen = lectures.consent_request(reg.consent_code.lower(), NOW)  # typed in lower case: still found
     assert seen.ref == reg.ref and seen.name == "王小明"
-    outcome = lectures.confirm_consent(reg.consent_code, GUARDIAN, True, NOW + timedelta(hours=1))
+    outcome = lectures.confirm_consent(reg.consent_code, Guardian(GUARDIAN), True, NOW + timedelta(hours=1))
     [done] = outcome.registrations
     assert done.status == "confirmed" and done.consent == "given" and done.guardian_user_key == GUARDIAN
     assert done.guardian_consent_at == NOW + timedelta(hours=1)
     with pytest.raises(NotFound):  # one-time
-        lectures.confirm_consent(reg.consent_code, GUARDIAN, True, NOW)
+        lectures.confirm_consent(reg.consent_code, Guardian(GUARDIAN), True, NOW)
     assert [r.ref for r in lectures.consented_by(GUARDIAN)] == [reg.ref]
 
 
@@ -85,7 +85,7 @@ def test_refusal_frees_the_seat_for_the_waitlist_and_blanks_the_details(lectures
     reg = child_signs_up(lectures, session)
     waiting = adult_signs_up(lectures, session, "tg:w", 1)
     assert waiting.status == "waitlisted"
-    outcome = lectures.confirm_consent(reg.consent_code, GUARDIAN, False, NOW)
+    outcome = lectures.confirm_consent(reg.consent_code, Guardian(GUARDIAN), False, NOW)
     [refused] = outcome.registrations
     assert refused.status == "cancelled" and refused.consent == "refused"
     assert (refused.name, refused.phone, refused.guardian_name, refused.guardian_phone) == ("", "", "", "")
@@ -99,7 +99,7 @@ def test_unconfirmed_holds_expire_and_free_the_seat(lectures):
     waiting = adult_signs_up(lectures, session, "tg:w", 1)
     assert lectures.expire_consents(NOW + timedelta(hours=47)).registrations == []
     with pytest.raises(NotFound):  # past the hold the code no longer works, even before the sweep ran
-        lectures.confirm_consent(reg.consent_code, GUARDIAN, True, NOW + timedelta(hours=CONSENT_HOURS))
+        lectures.confirm_consent(reg.consent_code, Guardian(GUARDIAN), True, NOW + timedelta(hours=CONSENT_HOURS))
     outcome = lectures.expire_consents(NOW + timedelta(hours=CONSENT_HOURS))
     assert [(r.ref, r.status, r.consent, r.name) for r in outcome.registrations] == [
         (reg.ref, "cancelled", "expired", "")]
@@ -116,7 +116,7 @@ def test_a_child_on_the_waitlist_waits_for_consent_before_promotion(lectures):
     _, promoted = lectures.cancel_registration(first.ref, "tg:a", NOW)
     assert [p.ref for p in promoted] == [later.ref]  # the child without consent is passed over, keeps the place
     lectures.cancel_registration(later.ref, "tg:b", NOW)
-    outcome = lectures.confirm_consent(child.consent_code, GUARDIAN, True, NOW)
+    outcome = lectures.confirm_consent(child.consent_code, Guardian(GUARDIAN), True, NOW)
     assert [p.ref for p in outcome.promoted] == [child.ref]
 
 
@@ -231,3 +231,33 @@ def test_200_concurrent_sign_ups_with_holds_stay_exact(tmp_path):
         assert len(outcome.registrations) == len(range(0, 200, 3))  # every child: held or waiting for consent
         assert lectures.get_session(session.id).seats_taken == 50
         assert len(outcome.promoted) == held
+
+
+def test_a_browser_session_begun_after_the_hold_cannot_answer_for_the_guardian(lectures):
+    reg = child_signs_up(lectures, new_session(lectures))
+    later = NOW + timedelta(minutes=5)
+    private_tab = Guardian("web:fresh", account_age=60.0, origin="ip:203.0.113.9")  # opened a minute ago
+    with pytest.raises(BookingError, match="无痕窗口"):
+        lectures.consent_request(reg.consent_code, later, private_tab)
+    with pytest.raises(BookingError, match="无痕窗口"):
+        lectures.confirm_consent(reg.consent_code, private_tab, True, later)
+    assert lectures.my_registrations(CHILD)[0].status == "held"
+    older = Guardian("web:parent", account_age=3600.0, origin="ip:203.0.113.9")  # in use before the hold
+    [done] = lectures.confirm_consent(reg.consent_code, older, True, later).registrations
+    assert done.status == "confirmed" and done.consent_check == ""
+
+
+def test_an_answer_from_the_holds_own_network_is_flagged_for_a_call_back(lectures):
+    session = new_session(lectures)
+    reg = lectures.sign_up(session.id, "web:child", "王小明", "13812345678", "学生", 1, NOW,
+                           guardian=("王丽", "13912345678"), age=12, origin="ip:198.51.100.4")
+    with sqlite3.connect(lectures.store.path) as conn:  # the address itself is not stored
+        assert "198.51.100.4" not in str(conn.execute("select * from registrations").fetchall())
+    older = Guardian("web:old-tab", account_age=86400.0, origin="ip:198.51.100.4")
+    [done] = lectures.confirm_consent(reg.consent_code, older, True, NOW + timedelta(minutes=5)).registrations
+    assert done.status == "confirmed" and done.consent_check == "same_network" and done.consent_origin == ""
+    assert [r.ref for r in lectures.to_call_back(NOW)] == [reg.ref]
+    assert lectures.called_back(reg.ref, "staff:李", NOW).consent_check == "called_back"
+    assert lectures.to_call_back(NOW) == []
+    with pytest.raises(NotFound):
+        lectures.called_back(reg.ref, "staff:李", NOW)

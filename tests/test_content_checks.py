@@ -83,7 +83,7 @@ def _set_digest(content, file, number, digest):
 
 
 def test_kb_check_names_softened_faq_answers_and_unnamed_documents(tmp_path):
-    problems, _ = run_check(make_settings(tmp_path / "data", _tiny_content(tmp_path), statutes=None))
+    problems, _ = run_check(make_settings(tmp_path / "data", _tiny_content(tmp_path), statutes=None), review=False)
     text = "\n".join(problems)
     assert "family.yaml" in text and "[family-dv-fees]" in text and "法院可缓收" in text
     assert "no-such-document" in text and "不存在" in text
@@ -97,7 +97,7 @@ def test_kb_check_catches_the_digests_the_legal_review_found(tmp_path):
     _set_digest(content, "shanghai.yaml", 31, "学校、幼儿园可以组织孩子参加适合年龄的公益活动，但不得组织孩子参加商业性活动。")
     _set_digest(content, "network.yaml", 54, "违反其中第一项、第五项且情节严重的，省级以上部门可罚5000万元以下或上一年度营业额百分之五以下。")
     _set_digest(content, "network.yaml", 55, "拒不改正或情节严重的，可暂停业务、停产停业或吊销许可证、执照。")
-    problems, _ = run_check(make_settings(tmp_path / "data", content))
+    problems, _ = run_check(make_settings(tmp_path / "data", content), review=False)
     text = "\n".join(problems)
     assert "shanghai.yaml" in text and "第三十一条" in text
     assert "第五十四条" in text and "可罚5000万元以下" in text
@@ -105,9 +105,112 @@ def test_kb_check_catches_the_digests_the_legal_review_found(tmp_path):
     assert not any("第五十六条" in p for p in problems)  # 「还可暂停业务」: the article says 并可以责令
 
 
-def test_real_content_keeps_the_laws_force(tmp_path):
-    problems, _ = run_check(make_settings(tmp_path / "data"))
+def test_real_content_keeps_the_laws_force_and_names_what_it_cites(tmp_path):
+    problems, _ = run_check(make_settings(tmp_path / "data"), review=False)
     assert not [p for p in problems if "可以/可" in p]
+    assert not [p for p in problems if "司法解释" in p or "documents" in p or "同一句" in p or "文号" in p]
+
+
+# ---- how answers cite: documents among the sources, no bare article numbers --------------------------------------
+
+SUPPORT_BEFORE_REVIEW = (  # custody-support-until as the legal review found it
+    "一般给到孩子满十八周岁（《民法典》第17条）。父母不履行抚养义务的，未成年子女或者不能独立生活的成年子女有权要求给付抚养费"
+    "（第1067条）。按最高人民法院婚姻家庭编司法解释（一），“不能独立生活的成年子女”指仍在读高中及以下学历教育，"
+    "或者丧失、部分丧失劳动能力等非因主观原因无法维持正常生活的；读大学一般不在此列。")
+INTERPRETATION = "《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》"
+
+
+def _one_entry(tmp_path, answer: str, documents: str = "") -> "Path":
+    content = _tiny_content(tmp_path)
+    (content / "faq" / "family.yaml").write_text(f"""version: 1
+topic: 家庭保护
+entries:
+  - id: family-support-age
+    audience: [家长]
+    question: 抚养费要给到孩子多大？
+    paraphrases: [抚养费给到几岁, 抚养费给到18岁就不用给了吗, 孩子上大学了还要给抚养费吗]
+    answer: >-
+      {answer}
+    sources:
+      - {{law: 中华人民共和国民法典, article: 1067}}
+      - {{law: 中华人民共和国民法典, article: 17}}
+{documents}""", encoding="utf-8")
+    return content
+
+
+def _citing_problems(tmp_path, content):
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None), review=False)
+    return [p for p in problems if "[family-support-age]" in p or "documents.yaml" in p]
+
+
+def test_an_interpretation_relied_on_without_its_name_and_a_bare_article_are_refused(tmp_path):
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, SUPPORT_BEFORE_REVIEW))
+    assert any("回答依据了司法解释" in p for p in problems)
+    assert any("第1067条" in p and "同一句" in p for p in problems)
+    assert not any("第17条" in p for p in problems)  # 《民法典》 is named in its sentence
+
+
+def test_a_named_interpretation_must_be_among_the_entrys_documents(tmp_path):
+    answer = f"一般给到孩子满十八周岁（《民法典》第17条）。按{INTERPRETATION}，读大学的成年子女一般不算不能独立生活的成年子女。"
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, answer))
+    assert any("spc-marriage-family-interpretation-1" in p and "documents 里没有" in p for p in problems)
+    fixed = _one_entry(tmp_path / "fixed", answer, "    documents: [spc-marriage-family-interpretation-1]\n")
+    assert _citing_problems(tmp_path / "fixed", fixed) == []
+
+
+def test_an_unregistered_rule_text_is_refused_but_a_certificate_is_not(tmp_path):
+    answer = ("一般给到孩子满十八周岁（《民法典》第17条）。按《关于审理未成年人刑事案件具体应用法律若干问题的解释》，周岁从生日的第二天起算，"
+              "上户口要带《出生医学证明》。")
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, answer))
+    assert [p for p in problems if "不在 documents.yaml 里" in p and "若干问题的解释" in p]
+    assert not [p for p in problems if "出生医学证明" in p]
+
+
+def test_a_judicial_interpretation_needs_its_number(tmp_path):
+    content = _tiny_content(tmp_path)
+    path = content / "documents.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    number: 法释〔2020〕22号\n", ""), encoding="utf-8")
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None), review=False)
+    assert "documents.yaml [spc-marriage-family-interpretation-1] 司法解释要写文号（number）" in problems
+
+
+def test_the_basis_shows_an_interpretations_number(engine):
+    row = engine.kb.faq["custody-support-until"]
+    text = engine.render.faq(Match("faq", row["id"], row["question"], row["answer"], 1.0, row["sources"]))
+    assert ("司法解释：《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》"
+            "（最高人民法院，法释〔2020〕22号，2020-12-29）") in text
+
+
+# ---- paraphrases placed under an entry that answers another question ------------------------------------------------
+
+def test_kb_check_warns_of_a_paraphrase_the_content_ranks_under_another_entry(tmp_path):
+    content = _tiny_content(tmp_path)
+    (content / "faq" / "family.yaml").write_text("""version: 1
+topic: 家庭保护
+entries:
+  - id: family-dv-fees
+    audience: [家长]
+    question: 家暴受害人打官司的诉讼费能减免吗？
+    paraphrases: [家暴打官司要交诉讼费吗, 被家暴起诉没钱交诉讼费, 家暴受害人能不能免诉讼费]
+    answer: >-
+      能申请。人民法院应当依法对家庭暴力受害人缓收、减收或者免收诉讼费用，法律援助机构应当依法为受害人提供法律援助。需要帮助可以拨打12348咨询，有危险先拨打110。
+    sources:
+      - {law: 中华人民共和国反家庭暴力法, article: 19}
+  - id: family-game-hours
+    audience: [家长]
+    question: 未成年人什么时候可以玩网络游戏？
+    paraphrases: [孩子几点能玩游戏, 未成年人游戏时间规定, 被家暴了打官司没钱交诉讼费能免吗]
+    answer: >-
+      网络游戏服务提供者不得在每日22时至次日8时向未成年人提供网络游戏服务；具体时段由国家新闻出版署规定，周五、周六、周日和法定节假日每日20时至21时可以玩1小时。
+    sources:
+      - {law: 中华人民共和国未成年人保护法, article: 75}
+""", encoding="utf-8")
+    problems, report = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    assert problems == []
+    warnings = [line for line in report if "警告" in line]
+    assert len(warnings) == 1
+    assert "[family-game-hours]" in warnings[0] and "被家暴了打官司没钱交诉讼费能免吗" in warnings[0]
+    assert "[family-dv-fees]" in warnings[0]
 
 
 # ---- amendments after the stored text -------------------------------------------------------------------------------
@@ -126,7 +229,7 @@ def test_kb_check_proves_the_recorded_amendment_list(tmp_path):
     assert "articles: [165, 166, 169, 387, 390, 391, 393]" in text
     laws.write_text(text.replace("articles: [165, 166, 169, 387, 390, 391, 393]", "articles: [17, 165, 166, 169, 387, 390, 391]"),
                     encoding="utf-8")
-    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    problems, _ = run_check(make_settings(tmp_path / "data", content, statutes=None), review=False)
     wrong = [p for p in problems if "刑法修正案（十二）" in p]
     assert wrong and "393" in wrong[0] and "17" in wrong[0]
 

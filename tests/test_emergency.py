@@ -1,6 +1,7 @@
 """Crisis help only for danger now, in any words; legal questions about the past, punishment or procedure get the law.
 
-The sets in tests/data were written by someone who did not see the rules (see tests/data/README.md)."""
+The sets in content/danger were written by someone who did not see the rules (see tests/data/README.md); the learned
+detector trains on them."""
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,61 @@ def test_the_crisis_reply_in_a_chat_has_help_buttons_and_the_legal_answer_behind
     assert legal, data
     law = say(bot, "tg:9", button=legal[0])[0]
     assert "法律依据" in law.text or "《" in law.text
+
+
+# ---- advice that fits the situation (content/emergency.yaml situations) -----------------------------------
+
+def test_children_hiding_behind_a_locked_door_are_told_to_stay_in(engine):
+    answer = engine.answer("我继父喝醉了在砸门，我和妹妹躲在厕所")
+    assert answer.emergency
+    assert "不要开门" in answer.answer and "小声打 110" in answer.answer and "地址" in answer.answer
+    assert "跑" not in answer.answer and "邻居家" not in answer.answer  # never sent past a drunk adult
+
+
+def test_a_sibling_there_is_kept_close(engine):
+    answer = engine.answer("我继父喝醉了在砸门，我和妹妹躲在厕所")
+    assert "弟弟妹妹一直待在你身边" in answer.answer
+    assert "身边" not in engine.answer("我继父喝醉了在砸门，我躲在厕所").answer
+
+
+def test_afterwards_family_violence_gets_the_womens_federation_and_a_child_12355(engine):
+    answer = engine.answer("我继父喝醉了在砸门，我和妹妹躲在厕所")
+    after = answer.answer.split("等安全了", 1)[1]
+    assert "12338" in after and "12355" in after
+    assert "12338" in answer.calls and "12355" in answer.calls
+    stranger = engine.answer("放学路上有个男的一直跟着我")
+    assert "12338" not in stranger.answer  # not a family matter
+
+
+def test_followed_outside_goes_where_people_are(engine):
+    answer = engine.answer("放学路上有个男的一直跟着我")
+    assert answer.emergency and "人多" in answer.answer and "商店" in answer.answer
+    assert "锁" not in answer.answer
+
+
+def test_hurt_calls_120(engine):
+    answer = engine.answer("我爸在打我 我流血了")
+    assert answer.emergency and "120" in answer.calls
+    assert "打 120" in answer.answer and "按住" in answer.answer
+    assert "按住" not in engine.answer("救命 我爸喝醉了拿刀要砍我").answer
+
+
+def test_alone_at_home_with_someone_at_the_door_does_not_open(engine):
+    answer = engine.answer("有人一直敲门 我一个人在家 不敢开门")
+    assert answer.emergency and "不要开门" in answer.answer and "家里没有大人" in answer.answer
+
+
+def test_a_fire_never_gets_stay_inside_advice(engine):
+    answer = engine.answer("着火了 我躲在房间里 好多烟")
+    assert answer.emergency and "门一直锁着" not in answer.answer and "往外跑" in answer.answer
+
+
+def test_a_situation_naming_a_rule_that_does_not_exist_fails_the_load(tmp_content):
+    from knowledge.danger import load_danger_rules
+    from runtime.yamlfile import ContentError
+
+    path = tmp_content / "emergency.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("rules: [violence-now, abuse-now, followed, threat, sexual-abuse]",
+                                                             "rules: [violence-nowx]", 1), encoding="utf-8")
+    with pytest.raises(ContentError, match="violence-nowx"):
+        load_danger_rules(tmp_content, None)

@@ -18,7 +18,7 @@ def test_every_command_in_the_menu_is_routed(bot):
 def test_what_group_chats_may_use(bot):
     public = {key for key, flow in bot.routes.table.items() if flow.public}
     assert public == {"/start", "/help", "/cancel", "/law", "/topics", "/hotline",
-                      "menu:", "art:", "faq:", "fb:", "law:", "top:"}
+                      "menu:", "art:", "faq:", "fb:", "more:", "law:", "top:"}
     assert "私聊" in bot.handle(Event(user="tg:1", button="nothing:here", public=True))[0].text
     assert "过期" in bot.handle(Event(user="tg:1", button="nothing:here"))[0].text
 

@@ -133,7 +133,7 @@ async def test_cross_site_gets_change_nothing(assistant):
 
 async def test_a_burst_of_sign_ups_from_one_address_is_slowed(engine, tmp_path):
     """One client tried to fill a 50-seat session in a second: 5 sign-ups of 10 people under made-up names."""
-    helper = make(engine, tmp_path, burst_per_hour=3)
+    helper = make(engine, tmp_path, burst_per_hour=3, burst_per_address=4)
     session = new_session(helper, capacity=50)
     try:
         async with browser(helper, trust_proxy=True) as client:
@@ -145,19 +145,36 @@ async def test_a_burst_of_sign_ups_from_one_address_is_slowed(engine, tmp_path):
                 outcomes.append(replies[0]["text"])
             assert all("最多 5 人" in text for text in outcomes), outcomes  # 10 people in one sign-up: refused
             done = []
-            for n in range(5):
+            for n in range(6):
                 client.session.cookie_jar.clear()
                 await client.get("/")
-                done.append((await sign_up(client, session.id, "李" + "一二三四五"[n], f"1381234567{n}", "5"))[0])
-            assert ["JZ-" in r["text"] for r in done] == [True, True, True, False, False]
-            assert "太多" in done[3]["text"] and done[3]["error"]
-            assert helper.desk.lectures.get_session(session.id).seats_taken == 15
+                done.append((await sign_up(client, session.id, "李" + "一二三四五六"[n], f"1381234567{n}", "5"))[0])
+            assert ["JZ-" in r["text"] for r in done] == [True, True, True, True, False, False]  # the address
+            assert "太多" in done[4]["text"] and done[4]["error"]
+            assert helper.desk.lectures.get_session(session.id).seats_taken == 20
             client.session.cookie_jar.clear()  # another address behind the proxy is not slowed
             await client.get("/", headers={"X-Forwarded-For": "198.51.100.9"})
             other = await client.post("/api/button", json={"data": f"privacy:agree:lec:join:{session.id}"},
                                       headers={"X-CSRF-Token": cookie(client, CSRF_COOKIE),
                                                "X-Forwarded-For": "198.51.100.9"})
             assert other.status == 200
+    finally:
+        helper.close()
+
+
+async def test_one_person_cannot_use_up_the_sign_ups_of_a_shared_address(engine, tmp_path):
+    """A school's Wi-Fi (or a proxy without WEB_TRUST_PROXY): one session is slowed, the others sign up."""
+    helper = make(engine, tmp_path, burst_per_hour=2)
+    sessions = [new_session(helper, capacity=50) for _ in range(3)]
+    try:
+        async with browser(helper) as hoarder:
+            results = [(await sign_up(hoarder, s.id, "赵" + "一二三"[n], f"1371234567{n}"))[0]
+                       for n, s in enumerate(sessions)]
+            assert ["JZ-" in r["text"] for r in results] == [True, True, False] and "太多" in results[2]["text"]
+        for n in range(8):  # eight other families on the same address
+            async with browser(helper) as family:
+                assert "JZ-" in (await sign_up(family, sessions[0].id, "钱" + "一二三四五六七八"[n],
+                                               f"1361234567{n}"))[0]["text"]
     finally:
         helper.close()
 
@@ -208,3 +225,66 @@ async def test_a_guardian_confirms_on_the_web_page_from_the_childs_link(assistan
         assert "已记录您的同意" in thanks[0]["text"] and cookie(guardian, SESSION_COOKIE) != old  # rotated
     reg = assistant.desk.lectures.my_registrations(child)[0]
     assert reg.status == "confirmed" and reg.guardian_user_key.startswith("web:")
+
+
+async def test_a_private_tab_cannot_consent_and_the_childs_own_network_is_flagged(engine, tmp_path):
+    clock = [NOW]
+    desk = BookingDesk(tmp_path / "bookings.sqlite", REPO / "content")
+    helper = Assistant(engine, ChatState(tmp_path / "chat.sqlite"), Texts(REPO / "content"), desk, admins=(ADMIN,),
+                       clock=lambda: clock[0])
+    helper.offer_link("网页", "https://pufa.example.cn/?start={payload}")
+    session = new_session(helper)
+
+    async def opened(client):  # the browser's first page load, on the same clock as the bookings
+        client.server.app[SESSIONS].clock = lambda: clock[0].timestamp()
+        assert (await client.get("/")).status == 200
+    try:
+        async with browser(helper, load=False) as parent, browser(helper, load=False) as child, \
+                browser(helper, load=False) as private_tab:
+            await opened(parent)  # the guardian's browser, in use before the child signs up
+            clock[0] = NOW + timedelta(hours=1)
+            await opened(child)
+            await press(child, f"privacy:agree:lec:join:{session.id}")
+            await say(child, "王小明")
+            await press(child, "lec:pick:role:1")
+            for answer in ("12", "王丽", "13812345678", "1"):
+                await say(child, answer)
+            held = (await press(child, "lec:ok"))[0]["text"]
+            link = held.split("https://pufa.example.cn/?start=", 1)[1].split()[0]
+            clock[0] = NOW + timedelta(hours=2)
+            await opened(private_tab)  # same phone, same address, a fresh session
+            refused = (await start(private_tab, link))["replies"][0]
+            assert refused["error"] and "无痕窗口" in refused["text"] and "王小明" not in refused["text"]
+            assert (await press(private_tab, "gdn:yes"))[0]["text"] != ""
+            assert helper.desk.lectures.my_registrations(user_of(child))[0].status == "held"
+            shown = (await start(parent, link))["replies"][0]["text"]
+            assert "王小明" in shown and "同一个网络" not in shown
+            thanks = (await press(parent, "gdn:yes"))[0]["text"]
+            assert "已记录您的同意" in thanks and "同一网络确认" in thanks and "138 1234 5678" in thanks
+        [reg] = helper.desk.lectures.to_call_back(clock[0])  # on the desk's 「同一网络确认」 list
+        assert reg.status == "confirmed" and reg.guardian_phone.endswith("13812345678")
+    finally:
+        helper.close()
+
+
+async def test_a_proxy_in_front_without_trust_proxy_is_warned_about_once(assistant, caplog):
+    async with browser(assistant, load=False) as client:
+        with caplog.at_level("WARNING", logger="web.guards"):
+            assert (await client.get("/")).status == 200  # no proxy: no warning
+            for _ in range(3):
+                await client.get("/", headers={"X-Forwarded-For": "203.0.113.8"})
+    warnings = [r.getMessage() for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warnings) == 1 and "WEB_TRUST_PROXY=1" in warnings[0] and "203.0.113.8" not in warnings[0]
+    caplog.clear()
+    async with browser(assistant, load=False, trust_proxy=True) as client:
+        with caplog.at_level("WARNING", logger="web.guards"):
+            await client.get("/", headers={"X-Forwarded-For": "203.0.113.8"})
+    assert not [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+
+
+async def test_an_https_address_without_secure_cookies_is_warned_about(assistant, caplog):
+    with caplog.at_level("WARNING", logger="web.app"):
+        build_web_app(assistant, WebSettings(public_url="https://pufa.example.cn"))
+        build_web_app(assistant, WebSettings(public_url="https://pufa.example.cn", cookie_secure=True))
+        build_web_app(assistant, WebSettings(public_url="http://127.0.0.1:8080"))
+    assert len([r for r in caplog.records if "WEB_COOKIE_SECURE=1" in r.getMessage()]) == 1

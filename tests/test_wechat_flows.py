@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from aiohttp import ClientSession, CookieJar
 
+from chat.outbox import Outcome
 from chat.types import Event, Reply
 from knowledge.config import REPO
 from runtime.yamlfile import ContentError
@@ -423,3 +424,52 @@ async def test_one_user_cannot_flood_the_channel(assistant):
         assert "太快" in await chat.say("还有别的吗") or "稍等" in chat.last
         assert await chat.send(bot.wx.text(chat.openid, "再问一次")) == ""  # warned once, then quietly ignored
         assert "法律依据" in await other.say("孩子在学校被欺负怎么办")  # nobody else is held up
+
+
+async def test_wechat_down_or_busy_never_ends_a_message_only_a_refusal_does(assistant):
+    """Hours of 5xx, -1 (system busy) and an unreachable API count as tries but end nothing; a message WeChat
+    refuses as such is retried a few times only; what expires is shown to staff with its booking."""
+    from chat.outbox import MAX_ATTEMPTS, Message
+    from chat.types import Reply as Said
+
+    async with running(assistant) as bot:
+        user = "wx:" + openid("outage")
+        outbox = assistant.outbox
+        for code in [-1, -502, -503] * 5:  # WeChat busy, then the HTTP 5xx of a gateway, for many rounds
+            bot.wx.fail_next = [code]
+            outcome = await bot.channel._send_queued(Message(0, user, Said("座位通知"), "c", 0))
+            assert outcome.kind == "transient", code
+        bot.wx.fail_next = [45002]  # "content too long": this message itself is refused
+        assert (await bot.channel._send_queued(Message(0, user, Said("x"), "c", 0))).kind == "retry"
+        await bot.wx.close()  # WeChat not reachable at all
+        assert (await bot.channel._send_queued(Message(0, user, Said("x"), "c", 0))).kind == "transient"
+    clock = [1_000_000.0]
+    from chat.outbox import Outbox
+    patient = Outbox(assistant.state, clock=lambda: clock[0])
+    patient.put(user, Said("候补递补通知"), ref="JZ-2026-0099")
+    for _ in range(MAX_ATTEMPTS * 4):  # far past six failures
+        [message] = [m for m in patient.claim("wx:") if m.user == user]
+        patient.report(message, Outcome.transient("WeChat -1"))
+        clock[0] += 3600
+    assert [row["attempts"] for row in patient.waiting(user=user)] == [MAX_ATTEMPTS * 4]
+    clock[0] += 8 * 86400  # the outbox's age limit
+    assert [m for m in patient.claim("wx:") if m.user == user] == []
+    aside = [row for row in patient.set_aside() if row["user"] == user]
+    assert aside[0]["ref"] == "JZ-2026-0099" and aside[0]["error"] == "expired after WeChat -1"
+
+
+async def test_one_slow_answer_does_not_hold_up_another_users_passive_reply(assistant):
+    async with running(assistant) as bot:
+        slow, quick = openid("slow-one"), openid("quick-one")
+        turn = bot.channel._turn
+
+        def sometimes_slow(user, kind, payload):
+            if user.endswith(slow):
+                time.sleep(1.5)  # e.g. a year of statistics; still within the passive reply's budget
+            return turn(user, kind, payload)
+        bot.channel._turn = sometimes_slow
+        first = asyncio.create_task(bot.send(bot.wx.text(slow, "未保法第75条")))
+        await asyncio.sleep(0.1)
+        second = await bot.send(bot.wx.text(quick, "未保法第75条"))
+        assert second.status == 200 and "第七十五条" in second.content and second.seconds < 1.0, second.seconds
+        assert "第七十五条" in (await first).content

@@ -32,7 +32,7 @@ from chat.outbox import Outcome
 from chat.types import CALLBACK_LIMIT, Event, Reply
 from runtime.turns import Turns
 from web.desk import mount_desk
-from web.guards import MAX_BODY, ROTATE, ApiError, Wording, addresses, client_address, guard, observe, sessions
+from web.guards import MAX_BODY, ROTATE, SESSION, ApiError, Wording, addresses, client_address, guard, observe, sessions
 from web.sessions import CHANNEL, USER, AttachmentStore, SessionStore
 from web.settings import SettingsError, WebSettings
 
@@ -57,6 +57,9 @@ def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable
     """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
     runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
+    if settings.public_url.startswith("https://") and not settings.cookie_secure:
+        logger.warning("WEB_PUBLIC_URL is https but WEB_COOKIE_SECURE=0: session cookies lack the Secure flag and "
+                       "may be sent over plain http; set WEB_COOKIE_SECURE=1")
     store = SessionStore(assistant.state.db.path.parent / "web.sqlite", settings.session_idle_days)
     app = web.Application(middlewares=[observe(wording, settings), addresses(settings), sessions(store),
                                        guard(settings)], client_max_size=MAX_BODY)
@@ -66,6 +69,7 @@ def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable
     if urlsplit(settings.public_url).hostname not in (None, "127.0.0.1", "localhost", "0.0.0.0", "::1"):
         # a guardian's consent link a child can pass on (chat/consent.py); a local address would help nobody
         assistant.offer_link("网页", settings.public_url + "/?start={payload}")
+        assistant.ctx.checkin_url = settings.public_url + "/staff/checkin/{ref}"  # the QR on a confirmation
     app.router.add_get("/", page)
     app.router.add_post("/api/start", start)
     app.router.add_post("/api/message", message)
@@ -111,7 +115,7 @@ async def start(request: web.Request) -> web.Response:
     directly: book, lec_12, consent_<code>."""
     payload = (await read_json(request)).get("start") or ""
     args = (payload,) if isinstance(payload, str) and START_PAYLOAD.fullmatch(payload) else ()
-    return await respond(request, Event(user=request[USER], command="start", args=args))
+    return await respond(request, Event(user=request[USER], command="start", args=args, **account(request)))
 
 
 async def message(request: web.Request) -> web.Response:
@@ -119,7 +123,7 @@ async def message(request: web.Request) -> web.Response:
     text = (await read_json(request)).get("text")
     if not isinstance(text, str) or not text.strip():
         raise ApiError(400, "bad_request")
-    return await respond(request, replace(Event.parse_text(request[USER], text), origin=origin(request)))
+    return await respond(request, replace(Event.parse_text(request[USER], text), **account(request)))
 
 
 async def button(request: web.Request) -> web.Response:
@@ -127,7 +131,7 @@ async def button(request: web.Request) -> web.Response:
     data = (await read_json(request)).get("data")
     if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_LIMIT:
         raise ApiError(400, "bad_request")
-    response = await respond(request, Event(user=request[USER], button=data, origin=origin(request)))
+    response = await respond(request, Event(user=request[USER], button=data, **account(request)))
     if data.startswith(ROTATE_ON):
         request[ROTATE] = True
     return response
@@ -150,9 +154,12 @@ async def attachment(request: web.Request) -> web.Response:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-def origin(request: web.Request) -> str:
-    """The client address, so the Assistant can slow a burst of sign-ups from one place across sessions."""
-    return "ip:" + client_address(request, request.app[SETTINGS].trust_proxy)
+def account(request: web.Request) -> dict:
+    """What the page can tell about who sends an event: the client address (a burst of sign-ups from one place
+    across sessions; a guardian's answer from the child's own network) and how old the browser session is (a
+    private tab opened after a child's hold cannot answer for the guardian)."""
+    return {"origin": "ip:" + client_address(request, request.app[SETTINGS].trust_proxy),
+            "account_age": request.app[SESSIONS].age(request[SESSION])}
 
 
 async def read_json(request: web.Request) -> dict:

@@ -1,6 +1,7 @@
 """What stands between the internet and the Assistant: headers and access log, sessions, limits, CSRF."""
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import time
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from chat.texts import Texts, messages_in
+from runtime.arrival import ARRIVED
 from runtime.logs import escape_controls
 from runtime.ratelimit import SlidingWindow, Verdict
 from web.sessions import CSRF_COOKIE, SESSION_COOKIE, USER, SessionStore, WebSession
@@ -72,6 +74,7 @@ def observe(wording: Wording, settings: WebSettings) -> Callable:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.monotonic()
+        request[ARRIVED] = asyncio.get_running_loop().time()  # WeChat's 5 seconds count from here
         try:
             response = await handler(request)
         except ApiError as error:
@@ -106,11 +109,18 @@ def in_scope(request: web.Request) -> bool:
 
 
 def addresses(settings: WebSettings) -> Callable:
-    """Before any session is looked up or made: a rate limit per client address on the page and its API."""
+    """Before any session is looked up or made: a rate limit per client address on the page and its API, and a
+    warning (once) when a proxy seems to be in front while WEB_TRUST_PROXY is off."""
     per_ip = SlidingWindow(settings.ip_rate_limit_per_minute)
+    warned: list[bool] = []
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not settings.trust_proxy and not warned and behind_a_proxy(request):
+            warned.append(True)
+            logger.warning("requests from %s carry X-Forwarded-For but WEB_TRUST_PROXY=0: every visitor shares "
+                           "that address and its limits (sign-ups, API, staff sign-in); set WEB_TRUST_PROXY=1 if "
+                           "this is your own reverse proxy", escape_controls(request.remote or "-"))
         if in_scope(request) and per_ip.check(client_address(request, settings.trust_proxy)) is not Verdict.OK:
             raise ApiError(429, "too_fast")
         return await handler(request)
@@ -168,6 +178,17 @@ def client_address(request: web.Request, trust_proxy: bool) -> str:
             except ValueError:
                 pass
     return request.remote or "-"
+
+
+def behind_a_proxy(request: web.Request) -> bool:
+    """True when a loopback or private peer forwards a request for someone else (X-Forwarded-For)."""
+    if "X-Forwarded-For" not in request.headers:
+        return False
+    try:
+        peer = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    return peer.is_loopback or peer.is_private
 
 
 def same_origin(request: web.Request) -> bool:

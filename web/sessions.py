@@ -65,6 +65,7 @@ class WebSession:
     csrf_digest: str
     new_id: str = ""
     new_csrf: str = ""
+    created: float = 0.0  # when the user's first session began (kept across rotation): a browser's age
 
     def csrf_matches(self, token: str) -> bool:
         return well_formed(token) and hmac.compare_digest(digest(token), self.csrf_digest)
@@ -87,7 +88,7 @@ class SessionStore:
             return None
         key, now = digest(session_id), self.clock()
         with self.db.read() as conn:
-            row = conn.execute("SELECT user, csrf, seen FROM sessions WHERE digest = ?", [key]).fetchone()
+            row = conn.execute("SELECT user, csrf, created, seen FROM sessions WHERE digest = ?", [key]).fetchone()
         if row is None:
             return None
         if row["seen"] <= now - self.idle:
@@ -97,7 +98,11 @@ class SessionStore:
         if row["seen"] <= now - TOUCH_EVERY:
             with self.db.write() as conn:
                 conn.execute("UPDATE sessions SET seen = ? WHERE digest = ?", [now, key])
-        return WebSession(row["user"], row["csrf"])
+        return WebSession(row["user"], row["csrf"], created=row["created"])
+
+    def age(self, session: WebSession) -> float:
+        """Seconds since the session's user first got a session: a private tab opened just now is 0 seconds old."""
+        return max(0.0, self.clock() - session.created)
 
     def issue(self) -> WebSession:
         """A new session for a new (anonymous) user."""
@@ -105,11 +110,11 @@ class SessionStore:
         return self._store(CHANNEL + secrets.token_urlsafe(18))
 
     def rotate(self, session_id: str, current: WebSession) -> WebSession:
-        """Replace the session's id and CSRF token, keeping its user (on consent: an id someone else may have
-        seen or planted stops working)."""
+        """Replace the session's id and CSRF token, keeping its user and age (on consent: an id someone else may
+        have seen or planted stops working)."""
         with self.db.write() as conn:
             conn.execute("DELETE FROM sessions WHERE digest = ?", [digest(session_id)])
-        return self._store(current.user)
+        return self._store(current.user, current.created)
 
     def sweep(self, force: bool = False) -> int:
         """Delete sessions idle for longer than the idle period (at most once an hour unless forced)."""
@@ -120,12 +125,13 @@ class SessionStore:
         with self.db.write() as conn:
             return conn.execute("DELETE FROM sessions WHERE seen <= ?", [now - self.idle]).rowcount
 
-    def _store(self, user: str) -> WebSession:
+    def _store(self, user: str, created: float | None = None) -> WebSession:
         session_id, csrf, now = new_token(), new_token(), self.clock()
+        created = now if created is None else created
         with self.db.write() as conn:
             conn.execute("INSERT INTO sessions (digest, user, csrf, created, seen) VALUES (?, ?, ?, ?, ?)",
-                         [digest(session_id), user, digest(csrf), now, now])
-        return WebSession(user, digest(csrf), session_id, csrf)
+                         [digest(session_id), user, digest(csrf), created, now])
+        return WebSession(user, digest(csrf), session_id, csrf, created)
 
 
 @dataclass
