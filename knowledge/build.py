@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from knowledge import danger_model
 from knowledge.config import KnowledgeSettings
 from knowledge.manifest import FORMAT, BuildError, laws_db, source_fingerprint
 from knowledge.content import Content, load_content
@@ -246,12 +247,14 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
         db["docs"].insert_all(docs, pk="id")
         db["search_index"].insert({"name": "index", "data": index}, pk="name")
         db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word")
+        danger_report = danger_model.build_into(db, settings.content_dir, content.faq)
         manifest = {
             "format": FORMAT, "fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "sources": {law.name: _source(law, sources.texts.get(law.name), articles, docs) for law in content.laws},
             "counts": {"faq": len(content.faq), "articles": len(articles), "digests": len(content.digests),
                        "policies": len(content.policies), "contacts": len(content.contacts),
                        "programs": len(content.programs), "docs": len(docs), "index_bytes": len(index)},
+            "danger_model": danger_report,
             "laws_db": str(sources.laws_db) if sources.laws_db else None,
             "statutes_dir": str(settings.statutes_dir) if settings.statutes_dir else None,
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from knowledge import render
+from knowledge import danger_model, render
 from knowledge.answer import Answer
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_messages, load_scope, load_synonyms
@@ -71,6 +71,7 @@ class Engine:
                               vocabulary_file(settings, manifest["fingerprint"]))
         kb = KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache")
         danger = DangerDetector.load(root, {c["number"] for c in kb.contacts})
+        danger_model.attach(danger, settings.kb_path, root, {c["number"] for c in kb.contacts})
         engine = cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
                      load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
         engine.settings = settings  # what a rebuild after a desk change reads (knowledge.live)

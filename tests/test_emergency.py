@@ -1,13 +1,14 @@
 """Crisis help only for danger now, in any words; legal questions about the past, punishment or procedure get the law.
 
-The sets in tests/data were written by someone who did not see the rules (see tests/data/README.md)."""
+The sets in content/danger were written by someone who did not see the rules (see tests/data/README.md); the learned
+detector trains on them."""
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-NOW = [line.strip() for line in (DATA / "emergency_now.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
-LEGAL = [line.strip() for line in (DATA / "legal_not_emergency.txt").read_text(encoding="utf-8").splitlines()
+DATA = Path(__file__).parent.parent / "content" / "danger"
+NOW = [line.strip() for line in (DATA / "now.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+LEGAL = [line.strip() for line in (DATA / "not_now.txt").read_text(encoding="utf-8").splitlines()
          if line.strip()]
 
 
