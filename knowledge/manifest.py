@@ -9,7 +9,7 @@ from pathlib import Path
 from knowledge.config import KnowledgeSettings
 from knowledge.statutes import packaged_laws_db
 
-FORMAT = 8  # bump when the schema or indexing changes, so old files are rebuilt
+FORMAT = 9  # bump when the schema or indexing changes, so old files are rebuilt
 
 
 class BuildError(Exception):
@@ -27,6 +27,7 @@ def source_fingerprint(settings: KnowledgeSettings) -> str:
     files = sorted(p for p in settings.content_dir.rglob("*") if p.is_file())
     if settings.statutes_dir and settings.statutes_dir.is_dir():
         files += sorted(settings.statutes_dir.glob("*.md"))
+    files += [p for p in settings.training if p.is_file()]  # the reranker learns from them
     for path in files:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
