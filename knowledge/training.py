@@ -57,6 +57,12 @@ def probes(kb, per_entry: int = PROBES_PER_ENTRY) -> list[tuple[str, str, set]]:
             for fid, row in kb.faq.items() for p in row["paraphrases"][:per_entry]]
 
 
+def probe_texts(kb) -> frozenset[str]:
+    """The phrasings training asks (FAQ probes and work-plan questions): hidden from the classifier that scores them."""
+    return frozenset(p for p, _, _ in probes(kb)) | frozenset(
+        q for item in kb.policies.values() for q in item["questions"][:POLICY_PROBES])
+
+
 def cited(kb, kind: str, ref: str) -> set[tuple[str, int]]:
     if kind == "faq":
         return {(s["law"], int(s["article"])) for s in kb.faq[ref]["sources"]}
@@ -104,19 +110,21 @@ def fold_of(key: str, folds: int) -> int:
     return random.Random(f"{SEED}:{key}").randrange(folds)
 
 
-def out_of_fold(groups: list[Group], folds: int = FOLDS) -> list[tuple[float, bool]]:
-    """(probability of the first candidate, whether it is right) for every group, from a reranker that never saw it."""
-    tops = []
+def out_of_fold_tops(groups: list[Group], folds: int = FOLDS) -> list[tuple[float, bool]]:
+    """Per group, in order: (probability of its first candidate, whether that is right), from a reranker trained
+    on the other folds."""
+    tops: list[tuple[float, bool]] = [(0.0, False)] * len(groups)
+    fold = [fold_of(g.key, folds) for g in groups]
     for k in range(folds):
-        train = [g for g in groups if fold_of(g.key, folds) != k]
-        test = [g for g in groups if fold_of(g.key, folds) == k]
-        if not train or not test:
+        train = [g for g, f in zip(groups, fold) if f != k]
+        if not train or len(train) == len(groups):
             continue
         reranker = fit(train)
-        for g in test:
-            p = reranker.probabilities(g.matrix)
-            best = int(np.argmax(p))
-            tops.append((float(p[best]), bool(g.right[best])))
+        for i, g in enumerate(groups):
+            if fold[i] == k:
+                p = reranker.probabilities(g.matrix)
+                best = int(np.argmax(p))
+                tops[i] = (float(p[best]), bool(g.right[best]))
     return tops
 
 
@@ -132,11 +140,9 @@ def train(engine, sets: list[Path]) -> Model:
     """The model for a knowledge base: classifier on every phrasing, reranker on probes and sets, threshold out of
     fold. `engine` runs over the new knowledge base without a model yet."""
     full = train_classifier(*phrasings(engine.kb))
-    probe_texts = frozenset(p for p, _, _ in probes(engine.kb)) | frozenset(
-        q for item in engine.kb.policies.values() for q in item["questions"][:POLICY_PROBES])
-    held_out = train_classifier(*phrasings(engine.kb, probe_texts))
+    held_out = train_classifier(*phrasings(engine.kb, probe_texts(engine.kb)))
     groups = collect(engine, sets, full, held_out)
-    tops = out_of_fold(groups)
+    tops = out_of_fold_tops(groups)
     threshold = decline_threshold(tops)
     report = {"groups": len(groups), "sets": [p.name for p in sets], "threshold": round(threshold, 4),
               "oof_top1": round(sum(ok for _, ok in tops) / max(1, len(tops)), 4)}
