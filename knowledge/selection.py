@@ -64,11 +64,10 @@ class Selector:
                                    compact(exclude) if exclude else "")
 
     def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
-             understood: Understanding | None = None, harms: frozenset[str] | None = None,
-             model: Model | None = None) -> list[Candidate]:
+             understood: Understanding | None = None, harms: frozenset[str] | None = None) -> list[Candidate]:
         """Candidates best first, each scored with the reranker's probability that it answers the question;
-        a question about Pudong's plan gets the plan's item first. `model` replaces the built one (evaluation)."""
-        model = model or self.model
+        a question about Pudong's plan gets the plan's item first."""
+        model = self.model
         query = query or self.ranker.query(text)
         ranked, matrix = self.candidates(text, exclude, query, understood, harms,
                                          model.classifier if model else None)
