@@ -1,11 +1,13 @@
 """The learned ranking: training is deterministic, content phrasings change what it learns, and the out-of-fold
 evaluation measures it honestly (a broken ranker scores lower there)."""
+import dataclasses
 import sqlite3
 
 import pytest
 
 from knowledge import training
 from knowledge.build import build
+from knowledge.manifest import BuildError
 from knowledge.engine import Engine
 from knowledge.eval import REAL_FLOORS, OutOfFold, score
 from tests.conftest import SHARED, make_settings
@@ -69,3 +71,12 @@ def test_held_out_paraphrases_out_of_fold(oof):
     totals = score(*oof.probe_answers())
     (top1, total), (top3, _) = totals["article@1"], totals["article@3"]
     assert top1 / total >= 0.7 and top3 / total >= 0.85, f"held out: @1 {top1}/{total}, @3 {top3}/{total}"
+
+
+def test_a_malformed_training_set_stops_the_build_with_a_message(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "b1", "kind": "article", "q": "孩子被打了怎么办"}\n', encoding="utf-8")  # no gold
+    settings = dataclasses.replace(make_settings(tmp_path / "data"), training_sets=(bad,))
+    with pytest.raises(BuildError, match="KB_TRAINING_SETS"):
+        build(settings)
+    assert not settings.kb_path.exists()
