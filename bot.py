@@ -105,7 +105,12 @@ def _kb_eval(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
     if args.folds < 2:
         print("错误：--folds 至少为 2", file=sys.stderr)
         return 2
-    print("\n".join(report(Engine.open(settings), settings, args.questions, args.folds, args.heldout)))
+    try:
+        lines = report(Engine.open(settings), settings, args.questions, args.folds, args.heldout)
+    except (ValueError, KeyError) as exc:  # a line that is not JSON, or a question without q / kind / gold
+        print(f"错误：问题集格式不对（每行一个 JSON 对象，含 id、q、kind 等字段）：{exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Held-out paraphrase probe (python -m bench.heldout): see knowledge.eval.held_out; tests/test_quality.py has the floor."""
+"""Held-out paraphrase probe in sample (python -m bench.heldout): see knowledge.eval.held_out; `python bot.py kb eval --heldout` is the out-of-fold one."""
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
 from knowledge.eval import held_out

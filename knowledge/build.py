@@ -203,7 +203,10 @@ def _learn(settings: KnowledgeSettings, path: Path, segmenter: Segmenter) -> dic
     missing = [str(p) for p in settings.training if not p.is_file()]
     if missing:
         raise BuildError("找不到训练用的问题集（KB_TRAINING_SETS）：" + "、".join(missing))
-    model = training.train(engine, list(settings.training))
+    try:
+        model = training.train(engine, list(settings.training))
+    except (ValueError, KeyError) as exc:  # a training set line that is not JSON or lacks q / kind / gold
+        raise BuildError(f"训练用的问题集（KB_TRAINING_SETS）格式不对，每行应是一个含 id、q、kind、gold 的 JSON 对象：{exc}") from exc
     model.report["bytes"] = learned.store(path, model)
     return model.report
 

@@ -28,7 +28,7 @@ KINDS = ("faq", "article", "digest", "policy")
 NAMES = ["lex_score", "lex_ratio", "lex_rank", "recall", "fuzzy", "lex_missing",
          "clf", "clf_gap", "ask_clf", "ask_differs",
          *(f"kind_{k}" for k in KINDS), "misfit", "other_side", "same_side", "same_question", "harm_miss",
-         "law_named", "length", "long_clf", "long_ask_clf", "fuzzy_main", "partial", "clf_share", "sure_lex"]
+         "law_named", "length", "long_clf", "long_ask_clf", "fuzzy_main", "clf_share", "sure_lex"]
 
 
 def asking_sentence(prepared: str) -> str:
@@ -74,7 +74,7 @@ def candidates(selector: "Selector", lexical: list[Candidate], query: Query, und
     length = math.log1p(len(query.plain))
     long = float(len(query.plain) >= 40)
     if whole is not None:
-        entry_of = {label: i for i, label in enumerate(classifier.labels)}
+        entry_of = classifier.number
         whole_rank, ask_rank = _ranks(whole), _ranks(ask)
         top_whole = float(whole.max())
         share = np.exp(3.0 * (whole - top_whole))
@@ -101,6 +101,6 @@ def candidates(selector: "Selector", lexical: list[Candidate], query: Query, und
                      cand.fuzzy, float(not in_lexical), clf, clf_gap, ask_clf, differs,
                      *(float(cand.kind == k) for k in KINDS), *fit,
                      float(bool(named) and any(s["law"] in named for s in selector.lead_sources(cand))),
-                     length, long * clf, long * ask_clf, *selector.wording(cand, query.plain, hidden), clf_share,
+                     length, long * clf, long * ask_clf, selector.wording(cand, query.plain, hidden), clf_share,
                      cand.score * sure])
     return pool, np.asarray(rows, dtype=np.float64)

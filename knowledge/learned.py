@@ -11,6 +11,7 @@ import math
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,11 @@ class Classifier:
     cols: np.ndarray       # int16 entry numbers
     vals: np.ndarray       # float16 weights
     intercept: np.ndarray  # float32, per entry
+
+    @cached_property
+    def number(self) -> dict[str, int]:
+        """Label -> its position in the scores."""
+        return {label: i for i, label in enumerate(self.labels)}
 
     def scores(self, prepared: str) -> np.ndarray:
         """The decision value of every entry for one question (higher = more like its phrasings)."""

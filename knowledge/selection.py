@@ -17,7 +17,7 @@ from knowledge.segment import Segmenter
 from knowledge.understand import Reader, Understanding
 
 POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
-LEXICAL_POOL = 30         # lexical leaders the reranker orders (the classifier adds its own)
+LEXICAL_POOL = 15         # lexical leaders the reranker orders (the classifier adds its own)
 
 
 class Selector:
@@ -64,11 +64,10 @@ class Selector:
                                    compact(exclude) if exclude else "")
 
     def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
-             understood: Understanding | None = None, harms: frozenset[str] | None = None,
-             model: Model | None = None) -> list[Candidate]:
+             understood: Understanding | None = None, harms: frozenset[str] | None = None) -> list[Candidate]:
         """Candidates best first, each scored with the reranker's probability that it answers the question;
-        a question about Pudong's plan gets the plan's item first. `model` replaces the built one (evaluation)."""
-        model = model or self.model
+        a question about Pudong's plan gets the plan's item first."""
+        model = self.model
         query = query or self.ranker.query(text)
         ranked, matrix = self.candidates(text, exclude, query, understood, harms,
                                          model.classifier if model else None)
@@ -96,13 +95,12 @@ class Selector:
                 float(self.reader.same_question(understood, sense)),
                 float(bool(harms) and not harms & self.entry_harms[cand.ref]))
 
-    def wording(self, cand: Candidate, plain: str, hidden: str = "") -> tuple[float, float]:
-        """Character similarity to a FAQ entry's main question, and the best partial match of any of its phrasings."""
+    def wording(self, cand: Candidate, plain: str, hidden: str = "") -> float:
+        """Character similarity to a FAQ entry's main question (or its first other phrasing when that is hidden)."""
         if cand.kind != "faq":
-            return 0.0, 0.0
-        phrasings = [p for p in self.entry_wording[cand.ref] if p != hidden] or [""]
-        return (fuzz.ratio(plain, phrasings[0]) / 100,
-                max(fuzz.partial_ratio(plain, p) for p in phrasings) / 100)
+            return 0.0
+        main = next((p for p in self.entry_wording[cand.ref] if p != hidden), "")
+        return fuzz.ratio(plain, main) / 100
 
     def lead_sources(self, cand: Candidate) -> list[dict]:
         if cand.kind == "faq":  # the law it rests on first: an entry citing a named law in passing is not about it
