@@ -1,9 +1,10 @@
-"""Office staff accounts for the web desk: one-time set-up links, scrypt passwords, lockout, sessions.
+"""Office staff accounts for the web desk: one-time set-up links, scrypt passwords, a growing wait after wrong
+passwords, sessions.
 
     accounts = StaffAccounts(store)
     account, link_token = accounts.add("王丽", "wangli@example.cn", by="cli:root", now=now)   # valid 24 h
     accounts.set_password(link_token, "a long passphrase", now)
-    account = accounts.sign_in("王丽", "a long passphrase", now)     # SignInRefused: wrong, locked
+    account = accounts.sign_in("王丽", "a long passphrase", now, "ip:…")  # SignInRefused: wrong, or wait
     token, csrf = accounts.open_session(account, now)                # the cookie holds token; only its hash is kept
     account, csrf = accounts.session(token, now)                     # None when unknown or idle too long
 
@@ -14,11 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from datetime import datetime, timedelta
 
-from .clock import aware, from_db, human, to_db
+from .clock import aware, from_db, to_db
 from .errors import BookingError, NotFound, ValidationError
 from .models import StaffAccount
 from .store import BookingStore
@@ -27,15 +29,19 @@ from .validation import clean, email_address, person_name
 logger = logging.getLogger(__name__)
 
 SETUP_VALID = timedelta(hours=24)
-MAX_FAILURES = 5                      # wrong passwords in a row before the account is locked
-LOCK_FOR = timedelta(minutes=15)
+MAX_FAILURES = 5                      # wrong passwords in a row before each further try has to wait
+FIRST_WAIT = timedelta(seconds=30)    # the wait after MAX_FAILURES; it doubles with each further failure
+LONGEST_WAIT = timedelta(minutes=15)
+KNOWN_ADDRESSES = 10                  # addresses remembered per account (they skip the wait others caused)
+REFUSED = ("姓名或密码不对。连续输错几次后，需要等一会儿才能再试（每次多等一些）；"
+           "忘记密码请找管理员重设。")  # one answer for every refusal: it never tells whether a name exists
 IDLE_LIMIT = timedelta(minutes=30)    # a staff session ends after this long without a request
 MIN_PASSWORD, MAX_PASSWORD = 10, 128
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}  # 16 MiB of memory per guess
 
 
 class SignInRefused(BookingError):
-    """Wrong name or password, or the account is locked; the message says which without telling names apart."""
+    """Wrong name or password, or a try too soon after several wrong ones: always the same message (REFUSED)."""
 
 
 def hash_password(password: str) -> str:
@@ -150,41 +156,52 @@ class StaffAccounts:
             return StaffAccount.from_row(tx.staff_row(staff_id=row["id"]))
 
     # ---- sign-in ------------------------------------------------------------------------------------------
-    def sign_in(self, name: str, password: str, now: datetime) -> StaffAccount:
-        """The account when name and password match; counts failures and locks after MAX_FAILURES in a row."""
+    def sign_in(self, name: str, password: str, now: datetime, address: str = "") -> StaffAccount:
+        """The account when name and password match; otherwise SignInRefused, worded the same for every name.
+
+        After MAX_FAILURES wrong passwords in a row each try must wait (30 s, doubling, at most 15 min) — from
+        everywhere except an `address` this account signed in from before, so others' failures cannot keep its
+        owner out. The password hash is checked on every try (known name or not, waiting or not): the time taken
+        tells nothing either."""
         now, name = aware(now), clean(name)[:30]
         with self.store.read() as tx:
             row = tx.staff_row(name=name)
         stored = row["password_hash"] if row and row["password_hash"] else _DUMMY
         matches = check_password(str(password or "")[:MAX_PASSWORD], stored) and row is not None \
             and bool(row["password_hash"])
-        refused = None  # raised after the write commits, so failures and locks are kept
         with self.store.write() as tx:
             row = tx.staff_row(name=name)
             if row is None:
                 tx.audit(to_db(now), "web", "sign_in_failed", "staff:?", {})
-                refused = "姓名或密码不对。"
-            elif (locked := from_db(row["locked_until"])) is not None and locked > now:
-                tx.audit(to_db(now), f"staff:{row['name']}", "sign_in_locked", f"staff:{row['name']}", {})
-                refused = f"连续输错密码次数过多，账号已锁定到 {human(locked)}。请稍后再试，或请管理员重设密码。"
-            elif not matches:
-                failed = row["failed"] + 1
-                values = {"failed": failed}
-                refused = "姓名或密码不对。"
-                if failed >= MAX_FAILURES:
-                    values.update(failed=0, locked_until=to_db(now + LOCK_FOR))
-                    refused = (f"连续输错密码 {MAX_FAILURES} 次，账号已锁定 {int(LOCK_FOR.total_seconds() // 60)} 分钟。"
-                               "请稍后再试，或请管理员重设密码。")
-                tx.update_staff(row["id"], values)
-                tx.audit(to_db(now), f"staff:{row['name']}", "sign_in_failed", f"staff:{row['name']}",
-                         {"failed": failed})
+                account = None
             else:
-                tx.update_staff(row["id"], {"failed": 0, "locked_until": None, "last_sign_in": to_db(now)})
-                tx.audit(to_db(now), f"staff:{row['name']}", "sign_in", f"staff:{row['name']}", {})
-                account = StaffAccount.from_row(tx.staff_row(staff_id=row["id"]))
-        if refused is not None:
-            raise SignInRefused(refused)
+                account = self._attempt(tx, row, matches, now, address)
+        if account is None:
+            raise SignInRefused(REFUSED)
         return account
+
+    @staticmethod
+    def _attempt(tx, row: dict, matches: bool, now: datetime, address: str) -> StaffAccount | None:
+        """Record one try at a known account; the account when it succeeds."""
+        actor, stamp = f"staff:{row['name']}", to_db(now)
+        known = json.loads(row.get("known_addresses") or "[]")
+        place = hashlib.sha256(f"{row['id']}:{address}".encode()).hexdigest()[:32] if address else ""
+        waiting = (until := from_db(row["locked_until"])) is not None and until > now
+        if waiting and not (place and place in known):
+            tx.audit(stamp, actor, "sign_in_too_soon", actor, {})
+            return None
+        if not matches:
+            failed = row["failed"] + 1
+            wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** (failed - MAX_FAILURES)) if failed >= MAX_FAILURES else None
+            tx.update_staff(row["id"], {"failed": failed, "locked_until": to_db(now + wait) if wait else None})
+            tx.audit(stamp, actor, "sign_in_failed", actor, {"failed": failed})
+            return None
+        if place:
+            known = [place] + [p for p in known if p != place][:KNOWN_ADDRESSES - 1]
+        tx.update_staff(row["id"], {"failed": 0, "locked_until": None, "last_sign_in": stamp,
+                                    "known_addresses": json.dumps(known)})
+        tx.audit(stamp, actor, "sign_in", actor, {})
+        return StaffAccount.from_row(tx.staff_row(staff_id=row["id"]))
 
     def open_session(self, account: StaffAccount, now: datetime) -> tuple[str, str]:
         """A new session (token for the cookie, CSRF token for forms); only the token's hash is stored."""

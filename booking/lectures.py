@@ -91,6 +91,13 @@ class Lectures:
         with self.store.read() as tx:
             return _session_or_raise(tx, session_id)
 
+    def open_for_sign_up(self, session_id: int, now: datetime) -> Session:
+        """The session when it exists and still takes sign-ups; NotFound or BookingError saying why not (asked
+        before a form starts, so nobody fills one in for nothing)."""
+        session = self.get_session(session_id)
+        _check_open(session, aware(now))
+        return session
+
     def open_sessions(self, now: datetime) -> list[Session]:
         """Sessions still taking sign-ups, soonest first, each with seats_left."""
         with self.store.read() as tx:

@@ -120,6 +120,9 @@ MIGRATIONS: list[Migration] = [
         add_column("registrations", "attended_at", "TEXT"),
         add_column("registrations", "attended_by", "TEXT"),
     ]),
+    ("0008_staff_known_addresses", [  # where each staff member signed in before: others' failures never lock them out
+        add_column("staff", "known_addresses", "TEXT NOT NULL DEFAULT '[]'"),
+    ]),
 ]
 
 SEATED = "('confirmed', 'held')"  # statuses that take seats
@@ -390,8 +393,12 @@ class Tx:
         return [SchoolBooking.from_row(r) for r in rows]
 
     def forget_school_bookings(self, user_key: str, at: str) -> int:
+        """Blank a user's bookings; one that never took place (withdrawn, declined) loses its school name and
+        address too, where a personal name may have been typed (the 街镇 stays for the statistics)."""
         return self.conn.execute("""
             UPDATE school_bookings SET contact_name = '', phone = '', notes = '', email = '', school_note = '',
+              school = CASE WHEN status = '已确认' THEN school ELSE '' END,
+              address = CASE WHEN status = '已确认' THEN address ELSE '' END,
               user_key = 'forgotten:' || id, purged_at = ?, updated_at = ?
             WHERE user_key = ?""", [at, at, user_key]).rowcount
 

@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +47,13 @@ def add_column(table: str, column: str, declaration: str) -> Callable[[sqlite3.C
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     step.__name__ = f"add_column_{table}_{column}"
     return step
+
+
+def _private_folder(folder: Path) -> None:
+    """A data folder that existed before (made with a looser umask) is tightened to owner-only too."""
+    info = os.stat(folder)
+    if hasattr(os, "getuid") and info.st_uid == os.getuid() and info.st_mode & 0o077:
+        os.chmod(folder, stat.S_IMODE(info.st_mode) & 0o700)
 
 
 _RAW_WEB_ID = re.compile(r"web:([A-Za-z0-9_-]{32})")  # a browser's session id, as older code used it for a key
@@ -76,6 +84,7 @@ class Database:
                  timeout: float = 30.0):
         self.path, self.name, self.migrations = Path(path), name, list(migrations)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(self.path.parent)
         os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         if not hasattr(os, "getuid") or os.stat(self.path).st_uid == os.getuid():
             os.chmod(self.path, 0o600)

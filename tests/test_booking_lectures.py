@@ -173,3 +173,20 @@ def test_due_reminders_within_24h_once(lectures):
     lectures.mark_reminded(confirmed.id, now=check_at)
     assert lectures.due_reminders(check_at) == []
     assert lectures.due_reminders(soon.starts_at) == []  # started sessions are never due
+
+
+def test_the_sign_up_button_of_a_missing_or_closed_session_starts_no_form(engine, tmp_path):
+    from tests.chat_fixtures import make_assistant, new_session, say
+
+    bot = make_assistant(engine, tmp_path)
+    try:
+        for data in ("lec:join:999999", "privacy:agree:lec:join:999999"):
+            [reply] = say(bot, "tg:1", button=data)
+            assert "未找到这场讲座" in reply.text and reply.error, data
+            assert bot.state.get("tg:1") is None  # no form was started
+        session = new_session(bot)
+        bot.desk.lectures.close_session(session.id, "tg:9", session.starts_at - timedelta(days=5))
+        [reply] = say(bot, "tg:1", button=f"lec:join:{session.id}")
+        assert "停止报名" in reply.text and bot.state.get("tg:1") is None
+    finally:
+        bot.close()

@@ -280,3 +280,11 @@ async def test_a_proxy_in_front_without_trust_proxy_is_warned_about_once(assista
         with caplog.at_level("WARNING", logger="web.guards"):
             await client.get("/", headers={"X-Forwarded-For": "203.0.113.8"})
     assert not [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+
+
+async def test_an_https_address_without_secure_cookies_is_warned_about(assistant, caplog):
+    with caplog.at_level("WARNING", logger="web.app"):
+        build_web_app(assistant, WebSettings(public_url="https://pufa.example.cn"))
+        build_web_app(assistant, WebSettings(public_url="https://pufa.example.cn", cookie_secure=True))
+        build_web_app(assistant, WebSettings(public_url="http://127.0.0.1:8080"))
+    assert len([r for r in caplog.records if "WEB_COOKIE_SECURE=1" in r.getMessage()]) == 1

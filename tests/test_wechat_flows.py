@@ -456,3 +456,20 @@ async def test_wechat_down_or_busy_never_ends_a_message_only_a_refusal_does(assi
     assert [m for m in patient.claim("wx:") if m.user == user] == []
     aside = [row for row in patient.set_aside() if row["user"] == user]
     assert aside[0]["ref"] == "JZ-2026-0099" and aside[0]["error"] == "expired after WeChat -1"
+
+
+async def test_one_slow_answer_does_not_hold_up_another_users_passive_reply(assistant):
+    async with running(assistant) as bot:
+        slow, quick = openid("slow-one"), openid("quick-one")
+        turn = bot.channel._turn
+
+        def sometimes_slow(user, kind, payload):
+            if user.endswith(slow):
+                time.sleep(1.5)  # e.g. a year of statistics; still within the passive reply's budget
+            return turn(user, kind, payload)
+        bot.channel._turn = sometimes_slow
+        first = asyncio.create_task(bot.send(bot.wx.text(slow, "未保法第75条")))
+        await asyncio.sleep(0.1)
+        second = await bot.send(bot.wx.text(quick, "未保法第75条"))
+        assert second.status == 200 and "第七十五条" in second.content and second.seconds < 1.0, second.seconds
+        assert "第七十五条" in (await first).content

@@ -107,6 +107,18 @@ async def test_entities_and_garbage_are_refused(assistant, aes_key):
             assert response.status == 413
 
 
+@MODES
+async def test_a_signed_push_whose_content_holds_elements_is_refused_not_a_crash(assistant, aes_key, caplog):
+    async with running(assistant, aes_key=aes_key) as bot:
+        xml = bot.wx.text(openid("nested"), "x").replace("<Content><![CDATA[x]]></Content>",
+                                                         "<Content><a>孩子</a><b>打架</b></Content>")
+        assert "<a>孩子</a>" in xml
+        with caplog.at_level("ERROR"):
+            result = await bot.send(xml, retry=False)
+        assert result.status == 400 and not [r for r in caplog.records if r.levelname == "ERROR"]
+        assert (await bot.send(bot.wx.text(openid("nested"), "未保法第75条"))).status == 200  # the next one is read
+
+
 async def test_a_long_message_beyond_the_pages_8_kb_limit_is_read(assistant):
     async with running(assistant, aes_key=AES_KEY) as bot:
         long = "孩子在学校被同学欺负，老师不管，" * 200  # about 9.6 KB, 12.8 KB encrypted

@@ -57,6 +57,9 @@ def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable
     """The aiohttp Application: page, static files, API and the office's desk (/staff); nothing listens until it
     runs. `mail_on` says whether e-mail is configured (the desk says so when it is not)."""
     wording = Wording(assistant.texts)
+    if settings.public_url.startswith("https://") and not settings.cookie_secure:
+        logger.warning("WEB_PUBLIC_URL is https but WEB_COOKIE_SECURE=0: session cookies lack the Secure flag and "
+                       "may be sent over plain http; set WEB_COOKIE_SECURE=1")
     store = SessionStore(assistant.state.db.path.parent / "web.sqlite", settings.session_idle_days)
     app = web.Application(middlewares=[observe(wording, settings), addresses(settings), sessions(store),
                                        guard(settings)], client_max_size=MAX_BODY)
@@ -66,6 +69,7 @@ def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable
     if urlsplit(settings.public_url).hostname not in (None, "127.0.0.1", "localhost", "0.0.0.0", "::1"):
         # a guardian's consent link a child can pass on (chat/consent.py); a local address would help nobody
         assistant.offer_link("网页", settings.public_url + "/?start={payload}")
+        assistant.ctx.checkin_url = settings.public_url + "/staff/checkin/{ref}"  # the QR on a confirmation
     app.router.add_get("/", page)
     app.router.add_post("/api/start", start)
     app.router.add_post("/api/message", message)

@@ -1,6 +1,7 @@
 """What stands between the internet and the Assistant: headers and access log, sessions, limits, CSRF."""
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import time
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from chat.texts import Texts, messages_in
+from runtime.arrival import ARRIVED
 from runtime.logs import escape_controls
 from runtime.ratelimit import SlidingWindow, Verdict
 from web.sessions import CSRF_COOKIE, SESSION_COOKIE, USER, SessionStore, WebSession
@@ -72,6 +74,7 @@ def observe(wording: Wording, settings: WebSettings) -> Callable:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.monotonic()
+        request[ARRIVED] = asyncio.get_running_loop().time()  # WeChat's 5 seconds count from here
         try:
             response = await handler(request)
         except ApiError as error:

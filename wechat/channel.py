@@ -32,7 +32,9 @@ from chat.assistant import Assistant
 from chat.outbox import Message, Outcome, deliver_due
 from chat.types import Attachment, Event, Reply
 from chat.texts import messages_in
+from runtime.arrival import ARRIVED
 from runtime.ratelimit import SlidingWindow, Verdict
+from runtime.turns import Turns
 from wechat.api import WeChatApi, WeChatApiError
 from wechat.menu import command_of
 from wechat.protocol import SUCCESS, Codec, Refused, check_request
@@ -42,7 +44,8 @@ from wechat.settings import WeChatSettings
 logger = logging.getLogger(__name__)
 
 CHANNEL = "wx:"             # user keys: "wx:<OpenID>"
-BUDGET = 4.0                # seconds to produce a passive reply; WeChat gives up after 5
+BUDGET = 4.0                # seconds from a push's arrival to its passive reply; WeChat gives up after 5
+WORKERS = 4                 # threads answering WeChat users (each user's turns still one at a time)
 SEEN_FOR = 600              # seconds a push is remembered against WeChat's retries (they come within ~15 s)
 MAX_PUSH = 64 * 1024        # bytes in one push; a text message is far smaller
 OUTBOX_EVERY = 15           # seconds between looks at the outbox when nothing wakes the sender earlier
@@ -140,7 +143,8 @@ class WeChatChannel:
         self.limiter = SlidingWindow(settings.rate_limit_per_minute)
         # the web page is on this server: a guardian's consent link a child can pass on (chat/consent.py)
         assistant.offer_link("网页", settings.public_url + "/?start={payload}")
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat")
+        self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wechat")
+        self.turns = Turns()  # one user's turns and renderings in order; different users' side by side
         self._wake: asyncio.Event | None = None
 
     # ---- wiring -----------------------------------------------------------------------------------------
@@ -162,13 +166,19 @@ class WeChatChannel:
         self._executor.shutdown(wait=False)
 
     async def _run(self, function: Callable, *args) -> Any:
-        """Run Assistant and database work on the channel's own thread, one call at a time."""
+        """Run Assistant and database work on the channel's own worker threads."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def _in_turn(self, user: str, function: Callable, *args) -> Any:
+        """Run work that reads and writes one user's state (a turn, the numbers of a rendering) in that user's
+        turn: in arrival order, never two at once for the same user."""
+        async with self.turns.turn(user):
+            return await self._run(function, *args)
 
     # ---- the endpoint -------------------------------------------------------------------------------------
     async def endpoint(self, request: web.Request) -> web.Response:
         """GET: the server-address check; POST: a message or event. Always within WeChat's 5 seconds."""
-        deadline = asyncio.get_running_loop().time() + self.budget
+        deadline = request.get(ARRIVED, asyncio.get_running_loop().time()) + self.budget  # from arrival
         query = request.query
         try:
             check_request(self.settings.token, query)
@@ -225,7 +235,7 @@ class WeChatChannel:
             return SUCCESS
         if await self._run(self.assistant.outbox.wake, user):  # writing to us opens the 48-hour window again
             self._wake_soon(0)
-        job = loop.run_in_executor(self._executor, self._turn, user, kind, payload)
+        job = asyncio.ensure_future(self._in_turn(user, self._turn, user, kind, payload))
         try:
             parts = await asyncio.wait_for(asyncio.shield(job), max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
@@ -358,7 +368,7 @@ class WeChatChannel:
         message; a user who is gone (unsubscribed, blocked us) is given up on; a message WeChat refuses as such is
         retried a few times; WeChat down, busy (-1) or unreachable never ends a message (only the outbox's age
         limit does), as a mail server that is down never ends an e-mail."""
-        parts = await self._run(self._render_one, message.user, message.reply)
+        parts = await self._in_turn(message.user, self._render_one, message.user, message.reply)
         try:
             for part in parts[message.progress:]:
                 await self.api.send_text(message.user[len(CHANNEL):], part)

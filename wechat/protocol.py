@@ -28,6 +28,10 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
+TEXT_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Content", "Recognition", "Event",
+               "EventKey", "bizmsgmenuid", "Title", "Description", "Url", "Label", "MediaId", "Format")  # read as text
+
+
 def sign(*parts: str) -> str:
     """WeChat's signature: sha1 of the sorted, concatenated parts."""
     signer = WeChatSigner()
@@ -94,6 +98,9 @@ class Codec:
             raise Refused(400, "unreadable push") from None
         if message is None or not getattr(message, "source", None):
             raise Refused(400, "push without sender")
+        data = getattr(message, "_data", None) or {}
+        if any(isinstance(data.get(name), (dict, list)) for name in TEXT_FIELDS):
+            raise Refused(400, "unreadable push: a field holds elements, not text")  # <Content><a/></Content>
         return message
 
     @staticmethod

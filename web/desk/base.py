@@ -16,14 +16,15 @@ from aiohttp import web
 
 from chat.assistant import Assistant
 from chat.types import Reply, small_number
-from runtime.ratelimit import SlidingWindow
+from runtime.ratelimit import PerUserAndPlace
 from web.guards import Wording
 from web.guards import same_origin as origin_matches
 from web.settings import WebSettings
 
 COOKIE = "pf_staff"
 PATH = "/staff"
-SIGN_IN_PER_MINUTE = 10  # attempts from one address, whatever the name
+SIGN_IN_PER_MINUTE = 10  # attempts from one address at one name (an attacker's cannot lock out the others)
+SIGN_IN_PER_ADDRESS = 60  # attempts from one address per minute, whatever the names
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -34,7 +35,8 @@ class Desk:
                  mail_problems: Callable[[], list]):
         self.assistant, self.settings, self.mail_on, self.mail_problems = assistant, settings, mail_on, mail_problems
         self.wording = Wording(assistant.texts)
-        self.sign_ins = SlidingWindow(SIGN_IN_PER_MINUTE)
+        self.sign_ins = PerUserAndPlace(SIGN_IN_PER_MINUTE, SIGN_IN_PER_ADDRESS, window=60.0,
+                                        clock=lambda: self.now().timestamp())  # the accounts' own clock
         self.notices: dict[int, tuple[str, bool]] = {}  # staff id -> (text, is_error), shown once
         assistant.desk.accounts.idle = timedelta(minutes=settings.staff_idle_minutes)
 
