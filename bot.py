@@ -28,7 +28,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line, as text or as JSON lines."""
     from knowledge.engine import Engine
 
-    engine = Engine.open(KnowledgeSettings.from_env())
+    settings = KnowledgeSettings.from_env()
+    say_if_building(settings)
+    engine = Engine.open(settings)
     questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
     try:
         for question in questions:
@@ -217,18 +219,33 @@ def mail_configured() -> bool:
         raise SystemExit(f"配置错误：{exc}") from exc
 
 
+def say_if_building(settings: KnowledgeSettings) -> None:
+    """A first run (or changed content) builds the knowledge base for 15-30 s: say so instead of staying silent."""
+    from knowledge.content import load_messages
+    from knowledge.manifest import read_manifest, source_fingerprint
+
+    manifest = read_manifest(settings.kb_path)
+    if not manifest or manifest.get("fingerprint") != source_fingerprint(settings):
+        print(load_messages(settings.content_dir)["first_run_building"].strip(), file=sys.stderr, flush=True)
+
+
 def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
     """The Assistant over the data folder, with DATA_RETENTION_DAYS, QUESTION_RETENTION_DAYS and SIGNUP_*."""
     from chat.assistant import Assistant
-    from runtime.settings import SettingsError, question_retention_days, retention_days
+    from runtime.settings import (SettingsError, environment, question_retention_days, retention_days,
+                                  web_public_url)
 
+    say_if_building(settings)
     try:
         days, question_days = retention_days(), question_retention_days()
+        public = environment().get("WEB_PUBLIC_URL") and web_public_url()
     except SettingsError as exc:
         raise SystemExit(f"配置错误：{exc}") from exc
     assistant = Assistant.open(settings, admins=admins, retention_days=days, question_days=question_days,
                                limits=signup_limits())
     assistant.engine.follow()  # take up what the web desk publishes, in whichever process this is
+    if public:  # whatever channel runs, a guardian can consent on the web page
+        assistant.offer_link("网页", public + "/?start={payload}")
     return assistant
 
 

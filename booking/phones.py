@@ -53,3 +53,12 @@ def display_phone(e164: str) -> str:
         return phonenumbers.format_number(phonenumbers.parse(e164, "CN"), PhoneNumberFormat.NATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+
+
+def masked_phone(e164: str) -> str:
+    """For a sheet others may read: the first and last digits only (139 **** 5678 / 021 **** 1234)."""
+    shown = display_phone(e164)
+    groups = shown.split(" ")
+    if len(groups) != 3:
+        return shown[:3] + " **** " + shown[-4:] if len(shown) > 7 else "****"
+    return f"{groups[0]} {'*' * len(groups[1])} {groups[2]}"

@@ -88,6 +88,21 @@ class SessionRunning:
                      {"recipients": count, "chars": len(text)})
 
     # ---- attendance ---------------------------------------------------------------------------------------
+    def expected(self, session_id: int) -> list[Registration]:
+        """The confirmed sign-ups: who the sign-in sheet and the attendance list name, in sign-up order."""
+        with self.store.read() as tx:
+            _session_or_raise(tx, session_id)
+            return tx.registrations_of_session(session_id, (CONFIRMED,))
+
+    def registration(self, ref: str) -> Registration:
+        """The sign-up a JZ- code (typed or scanned) stands for, with its session; NotFound otherwise."""
+        code = _code(ref)
+        with self.store.read() as tx:
+            reg = tx.registration(ref=code) if code else None
+        if reg is None:
+            raise NotFound(f"没有报名编号「{code or clean(ref)[:20]}」，请核对（例如 JZ-2026-0007）。")
+        return reg
+
     def mark_attended(self, session_id: int, ref: str, came: bool, by: str,
                       now: datetime | None = None) -> tuple[Registration, bool]:
         """Tick (or untick) a confirmed sign-up of this session as present, by its JZ- code typed or scanned;

@@ -138,6 +138,22 @@ class Schools:
             tx.audit(to_db(now), "school", "withdraw", booking.ref, {"from": booking.status})
             return tx.school_booking(booking.ref)
 
+    def withdraw_proposal(self, ref: str, staff_id: str, now: datetime) -> SchoolBooking:
+        """Staff take back a date they proposed while the school has not answered: the booking waits for the
+        office again (待审核) with the school's own preferred dates, so it can be approved or another date proposed."""
+        now = aware(now)
+        with self.store.write() as tx:
+            booking = _booking_or_raise(tx, ref)
+            if booking.status != PROPOSED:
+                raise BookingError(f"预约 {booking.ref} 当前状态为「{booking.status}」，没有等学校答复的改期建议可以撤回。")
+            tx.update_school_booking(booking.ref, {
+                "status": PENDING, "decision": None, "decided_by": None, "decided_at": None, "scheduled_date": None,
+                "scheduled_time": None, "reason": None, "updated_at": to_db(now),
+                "last_date": max(booking.request.preferred_dates).isoformat()})
+            tx.audit(to_db(now), str(staff_id), "withdraw_proposal", booking.ref,
+                     {"date": booking.scheduled_date.isoformat() if booking.scheduled_date else None})
+            return tx.school_booking(booking.ref)
+
     def acknowledge(self, ref: str, staff_id: str, now: datetime) -> SchoolBooking:
         """Staff have seen the school's answer (accepted, withdrawn …); it leaves the to-do list."""
         now = aware(now)

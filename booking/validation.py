@@ -19,9 +19,19 @@ _LIST_SPLIT = re.compile(r"[,，、;；/\n]+")
 _NOTHING = {"", "无", "没有", "暂无", "不需要", "-", "/"}
 
 
+# Full-width digits, letters and the ideographic space become ASCII; full-width punctuation (，？：) stays as typed.
+_FOLD = {**{0xFF10 + i: 0x30 + i for i in range(10)}, **{0xFF21 + i: 0x41 + i for i in range(26)},
+         **{0xFF41 + i: 0x61 + i for i in range(26)}, 0x3000: 0x20}
+
+
+def fold(raw: Any) -> str:
+    """Full-width digits and letters as ASCII, keeping what else people typed (「，」「？」 stay)."""
+    return str(raw if raw is not None else "").translate(_FOLD)
+
+
 def clean(raw: Any) -> str:
-    """NFKC-normalise (full-width digits and letters) and collapse whitespace."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(raw if raw is not None else ""))).strip()
+    """Fold full-width digits and letters and collapse whitespace."""
+    return re.sub(r"\s+", " ", fold(raw)).strip()
 
 
 def _length(name: str, text: str, low: int, high: int, what: str, example: str) -> str:
@@ -142,7 +152,7 @@ def _time_of_day(raw: str, catalog: Catalog, today: date) -> str:
 def _notes(raw: str, catalog: Catalog, today: date) -> str:
     """Free text over several lines; like every other field no control, format (bidi override, zero-width),
     private-use or unassigned characters."""
-    text = unicodedata.normalize("NFKC", str(raw or "")).replace("\r\n", "\n").replace("\t", " ").strip()
+    text = fold(raw or "").replace("\r\n", "\n").replace("\t", " ").strip()
     if text in _NOTHING:
         return ""
     if len(text) > 300:

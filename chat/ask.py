@@ -5,10 +5,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from dataclasses import replace
 
 from chat.state import ChatState
 from chat.texts import Texts
-from chat.types import Button, Reply, button_parts, small_number
+from chat.types import Button, Event, Reply, button_parts, small_number
 from knowledge.answer import Answer
 from knowledge.engine import Engine
 from knowledge.lookup import article_match
@@ -43,8 +45,10 @@ class LawIndex:
 class AskFlow:
     """Answers free text and renders the engine's answer with its buttons."""
 
-    def __init__(self, engine: Engine, state: ChatState, texts: Texts, laws: LawIndex):
+    def __init__(self, engine: Engine, state: ChatState, texts: Texts, laws: LawIndex,
+                 run: Callable[[Event], list[Reply]] | None = None):
         self.engine, self.state, self.texts, self.laws = engine, state, texts, laws
+        self.run = run  # runs a /command through the Assistant's one guard: a request opens its flow at once
         key = state.setting("", VOTE_KEY)
         if key is None:
             key = secrets.token_urlsafe(32)
@@ -53,11 +57,21 @@ class AskFlow:
 
     def ask(self, question: str, user: str) -> Reply:
         """Answer a question and log it anonymously for staff review; only `user` may vote on the answer."""
+        return self.render(*self._answer(question), user)
+
+    def reply(self, event: Event) -> list[Reply]:
+        """Typed text in a private chat: the answer, or for a request (「我想报名听讲座」) its flow at once."""
+        answer, qid = self._answer(event.text)
+        if answer.intent and self.run is not None:
+            return self.run(replace(event, text="", command=answer.intent, args=()))
+        return [self.render(answer, qid, event.user)]
+
+    def _answer(self, question: str) -> tuple[Answer, int]:
         answer = self.engine.answer(question)
         top = answer.matches[0] if answer.matches else None
         qid = self.state.log_question(question, answer.answered, answer.status, top.kind if top else "",
                                       top.id if top else "", answer.confidence, self._topic(top))
-        return self.render(answer, qid, user)
+        return answer, qid
 
     def vote_tag(self, user: str, qid: int) -> str:
         """What a 👍/👎 button carries besides the question's number: an HMAC over the user shown the answer and

@@ -52,7 +52,7 @@ class Assistant:
                                                        desk.lectures.limits.burst_per_address, window=3600.0),
                                outbox=self.outbox, question_days=question_days)
         self.laws = LawIndex(engine)
-        self.asking = AskFlow(engine, state, texts, self.laws)
+        self.asking = AskFlow(engine, state, texts, self.laws, run=self._command)
         self.browse = BrowseFlow(engine, texts, self.laws, ask=self.asking.ask)
         self.privacy = PrivacyFlow(self.ctx, self._resume)
         self.schools = SchoolFlow(self.ctx, self.privacy)
@@ -135,7 +135,7 @@ class Assistant:
             flow = self.routes.holding(current.flow) if current else None
             if flow is not None:
                 return flow.on_text(event, current.step, current.data)
-            return [self.asking.ask(event.text, event.user)]
+            return self.asking.reply(event)
         except BookingError as error:
             return [Reply(str(error), error=True)]
 

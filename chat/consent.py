@@ -60,10 +60,13 @@ class ConsentFlow:
         return self.start(event)
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        return [Reply(self.texts("consent_use_buttons"), self._choices())]
+        return [Reply(self.texts("consent_use_buttons"), self._choices() + [[Button(self.texts("btn_cancel"), "gdn:cancel")]])]
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         action, _ = button_parts(event.button)
+        if action == "cancel":  # leave without deciding: the request stays open until it expires
+            self.ctx.state.clear(event.user)
+            return [Reply(self.texts("consent_later"), edit=True)]
         if step != CONFIRM or "code" not in data:
             return [Reply(self.texts("form_expired"))]
         if action not in ("yes", "no"):

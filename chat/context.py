@@ -43,6 +43,7 @@ class FlowContext:
     mail: bool = False                    # e-mail is on (SMTP set): copies also go to "mail:<address>"
     outbox: Outbox | None = None
     question_days: int = 180              # how long the (masked, anonymous) question log keeps a question
+    checkin_url: str = ""                 # the desk's check-in page with {ref}, for the QR code on a confirmation
 
     def __post_init__(self) -> None:
         if self.outbox is None:

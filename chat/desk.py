@@ -15,16 +15,19 @@ from datetime import datetime
 
 from booking import AuditEntry, BookingError, SchoolBooking
 from booking.models import COUNTERED, PENDING, PROPOSED
-from booking.phones import display_phone
+from booking.phones import display_phone, masked_phone
 from chat.context import MAIL, SHANGHAI, FlowContext, when_text
 from knowledge.engine import Engine
 
-__all__ = ["BookingError", "OfficeDesk", "Table", "actor_label"]  # BookingError: what a refused staff action raises
+__all__ = ["PENDING", "PROPOSED", "BookingError", "OfficeDesk", "Table", "actor_label", "display_phone",
+           "masked_phone"]
+# BookingError: what a refused staff action raises; the statuses and phone formats: what the desk shows
 
 HISTORY = {  # audit action -> message key of its line in a booking's history
     "decide:approve": "history_approve", "decide:propose": "history_propose", "decide:decline": "history_decline",
     "accept_proposal": "history_accept", "reject_proposal": "history_reject", "counter_propose": "history_counter",
     "withdraw": "history_withdraw", "acknowledge": "history_acknowledge", "forget_user": "history_forget",
+    "withdraw_proposal": "history_withdraw_proposal",
 }
 TOP_TOPICS = 6       # topics shown one by one in the weekly chart; the rest are added up as 其他
 STATS_WEEKS = 12

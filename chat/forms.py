@@ -19,7 +19,7 @@ REVIEW = "review"
 class Field:
     name: str
     label: str                                     # shown on the review screen
-    prompt: str                                    # what the bot asks
+    prompt: str | Callable[[dict], str]            # what the bot asks (or made from the answers so far)
     parse: Callable[[str, dict], Any]              # raw text, answers so far -> value; raises BookingError
     choices: Callable[[dict], list[tuple[str, str]]] | None = None  # (label, raw value) buttons
     when: Callable[[dict], bool] | None = None     # ask only when this holds
@@ -157,7 +157,7 @@ class FormFlow:
             rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
         extra = [Button(self.texts("btn_skip"), f"{self.name}:skip")] if field.skippable else []
         rows.append(extra + [Button(self.texts("btn_cancel"), f"{self.name}:cancel")])
-        return Reply(field.prompt, rows)
+        return Reply(field.prompt(data) if callable(field.prompt) else field.prompt, rows)
 
     def _review(self, data: dict, note: str = "") -> Reply:
         lines = [self.title(data)]
@@ -169,8 +169,8 @@ class FormFlow:
             lines.append(note)
         edit = [Button(self.texts("btn_edit", label=f.label), f"{self.name}:edit:{f.name}")
                 for f in self.fields if f.editable(data) and f.name in data]
-        rows = [edit[i:i + 2] for i in range(0, len(edit), 2)]
-        rows.append([Button(self.texts("btn_submit"), f"{self.name}:ok"),
-                     Button(self.texts("btn_cancel"), f"{self.name}:cancel")])
+        rows = [[Button(self.texts("btn_submit"), f"{self.name}:ok")]]  # the main action first ([1] in a terminal)
+        rows += [edit[i:i + 3] for i in range(0, len(edit), 3)]
+        rows.append([Button(self.texts("btn_cancel"), f"{self.name}:cancel")])
         return Reply("\n".join(lines), rows)
 

@@ -2,17 +2,22 @@
 guardian's own account: chat/consent.py), waitlist, /my and cancel."""
 from __future__ import annotations
 
+import re
+
 from booking import BookingError, ValidationError, session_ics
 from booking.consent import CONSENT_AGE, student_age
 from booking.models import CONFIRMED, ROLES, Registration, Session
 from booking.phones import display_phone, normalize_phone
 from booking.validation import attendee_count, check_role, person_name
+from chat.checkin import checkin_card
 from chat.context import FlowContext, when_text
 from chat.forms import Field, FormFlow
 from chat.texts import Texts
 from chat.types import Attachment, Button, Event, Reply, button_parts, small_number
+from knowledge.numerals import arabize
 
 STUDENT = "学生"
+_AGE_TALK = re.compile(r"^(?:我|他|她|孩子)?(?:今年|现在|已经|刚|是)*(?:满)?|(?<=岁)了$|(?<=\d)了$")
 SUBSCRIPTION = "announce"                  # chat-state setting: the audience a user wants announcements for
 AUDIENCES = ("家长", "学生", "教师", "全部")
 
@@ -32,6 +37,12 @@ def consented_notice(texts: Texts, reg: Registration) -> Reply:
     return Reply(texts("consent_given_child", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
                        venue=s.venue),
                  attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))
+
+
+def age_words(raw: str) -> str:
+    """An age as people type it (「十三岁」「我13」「我今年13岁了」) in the form booking.consent reads (「13岁」)."""
+    text = arabize(str(raw or "")).strip().strip("。！!.，,～~ ")
+    return _AGE_TALK.sub("", text)
 
 
 def is_minor(data: dict) -> bool:
@@ -57,8 +68,7 @@ class LectureFlow(FormFlow):
             Field("name", t("label_name"), t("ask_name"), lambda raw, d: person_name(raw)),
             Field("role", t("label_role"), t("ask_role"), lambda raw, d: check_role(raw),
                   choices=lambda d: [(r, r) for r in ROLES], locked=is_minor),
-            Field("age", t("label_age"), t("ask_age"), lambda raw, d: student_age(raw, self.ctx.now().date()),
-                  when=student, show=lambda v: t("show_age", age=v), locked=is_minor),
+            Field("age", t("label_age"), t("ask_age"), self._age, when=student, show=lambda v: t("show_age", age=v)),
             Field("guardian_name", t("label_guardian_name"), t("ask_guardian_name"),
                   lambda raw, d: person_name(raw, "guardian_name"), when=is_minor),
             Field("phone", t("label_phone"), t("ask_phone"), lambda raw, d: normalize_phone(raw), show=display_phone,
@@ -67,7 +77,37 @@ class LectureFlow(FormFlow):
                   lambda raw, d: normalize_phone(raw, "guardian_phone"), show=display_phone, when=is_minor),
             Field("attendees", t("label_attendees"), t("ask_attendees", most=most), self._attendees,
                   choices=lambda d: [(str(n), str(n)) for n in range(1, min(5, most) + 1)]),
+            Field("fit", t("label_fit"), lambda d: t("ask_fit", left=self._left(d), count=d["attendees"]), self._fit,
+                  choices=lambda d: [(t("btn_fit_seats", left=self._left(d)), "seats"),
+                                     (t("btn_fit_waitlist", count=d["attendees"]), "waitlist")],
+                  when=lambda d: 0 < self._left(d) < int(d.get("attendees") or 0),
+                  show=lambda v: t(f"show_fit_{v}")),
         ]
+
+    def _age(self, raw: str, data: dict) -> int:
+        """修改年龄 on the review corrects an age under 14 but never drops the guardian's consent."""
+        age = student_age(age_words(raw), self.ctx.now().date())
+        if is_minor(data) and age >= CONSENT_AGE:
+            raise ValidationError(self.texts("age_edit_keeps_consent", age=CONSENT_AGE), "age")
+        return age
+
+    def _left(self, data: dict) -> int:
+        """Seats left in the chosen session now (0 when it is gone)."""
+        try:
+            return self.ctx.desk.lectures.get_session(int(data["session_id"])).seats_left
+        except (BookingError, KeyError, TypeError, ValueError):
+            return 0
+
+    def _fit(self, raw: str, data: dict) -> str:
+        """More people than seats left: take the seats left, or put everyone on the waitlist."""
+        text = raw.strip()
+        if text in ("seats", "waitlist"):
+            return text
+        if "候补" in text or "排队" in text or "等" in text:
+            return "waitlist"
+        if "报" in text or "只" in text or text == str(self._left(data)):
+            return "seats"
+        raise ValidationError(self.texts("fit_expected"), "fit")
 
     def _attendees(self, raw: str, data: dict) -> int:
         count = attendee_count(raw)
@@ -94,8 +134,15 @@ class LectureFlow(FormFlow):
                          "lec:unsub" if subscribed else "lec:sub")]
         if not sessions:
             return [Reply(self.texts("lectures_none"), [toggle])]
-        rows = [[Button(f"{when_text(s.starts_at)} {s.title}"[:60], f"lec:view:{s.id}")] for s in sessions[:20]]
-        return [Reply(self.texts("lectures_header"), rows + [toggle])]
+        shown = sessions[:20]
+        lines = [self.texts("lecture_line", n=n, when=when_text(s.starts_at), title=s.title, venue=s.venue,
+                            street=s.street, audience=s.audience, seats=self._seats(s)) for n, s in enumerate(shown, 1)]
+        rows = [[Button(f"{n}. {when_text(s.starts_at)} {s.title}"[:60], f"lec:view:{s.id}")]
+                for n, s in enumerate(shown, 1)]
+        return [Reply("\n".join([self.texts("lectures_header"), *lines]), rows + [toggle])]
+
+    def _seats(self, s: Session) -> str:
+        return self.texts("lecture_seats_left", left=s.seats_left) if s.seats_left else self.texts("lecture_full")
 
     def announce(self, session: Session) -> int:
         """Queue a notice of a new session for every subscriber of its audience; returns how many."""
@@ -142,7 +189,7 @@ class LectureFlow(FormFlow):
             except BookingError as error:
                 return [Reply(str(error), error=True)]
             if not self.gate.has_consent(event.user):
-                return self.gate.ask(f"lec:join:{arg}")
+                return self.gate.ask(event.user, f"lec:join:{arg}")
             return self.begin(event, {"session_id": number})
         if action == "drop" and arg:
             return [Reply(self.texts("drop_confirm", ref=arg), [[Button(self.texts("btn_drop_yes"), f"lec:dropok:{arg}"),
@@ -180,8 +227,11 @@ class LectureFlow(FormFlow):
         guardian = (values["guardian_name"], values["guardian_phone"]) if minor else None
         phone = values["guardian_phone"] if guardian else values["phone"]  # a child under 14: reach the guardian
         age = values.get("age") if values.get("role") == STUDENT else None
+        attendees = int(values["attendees"])
+        if values.get("fit") == "seats" and self._left(values):  # the seats left, as many as there are now
+            attendees = min(attendees, self._left(values))
         reg = self.ctx.desk.lectures.sign_up(values["session_id"], event.user, values["name"], phone, values["role"],
-                                             int(values["attendees"]), self.ctx.now(), guardian=guardian, age=age,
+                                             attendees, self.ctx.now(), guardian=guardian, age=age,
                                              origin=event.origin)
         s: Session = reg.session or self.ctx.desk.lectures.get_session(reg.session_id)
         if reg.awaiting_consent:
@@ -190,7 +240,8 @@ class LectureFlow(FormFlow):
             return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]
         text = self.texts("signup_confirmed", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
                           venue=s.venue)
-        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar"))]
+        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar")),
+                checkin_card(self.ctx, reg)]
 
     # ---- guardian consent: the child's side --------------------------------------------------------
     def consent_pending(self, reg: Registration) -> Reply:

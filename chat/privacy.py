@@ -1,12 +1,16 @@
 """Consent before any personal detail, /privacy to see what is held, /forget to delete it."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from booking.phones import display_phone
 from chat.context import FlowContext
 from chat.lectures import promoted_notice
 from chat.types import Button, Event, Reply
 
 CONSENT_KEY = "consent"
+ASKED = "asked"  # the step while the notice waits for 同意
+AGREE_WORDS = ("同意", "同意并继续", "我同意", "好", "好的", "可以", "是", "ok")
 
 
 class PrivacyFlow:
@@ -21,16 +25,25 @@ class PrivacyFlow:
         self.ctx, self.texts = ctx, ctx.texts
         self.resume = resume  # callable(event, target) -> replies, continues the flow that asked for consent
 
-    def notice(self) -> str:
-        return self.texts("privacy_notice", days=self.ctx.retention_days)
+    def notice(self, target: str = "") -> str:
+        """The notice; the rule for children under 14 only where a child may sign up (lectures)."""
+        text = self.texts("privacy_notice", days=self.ctx.retention_days)
+        if not target.startswith("sch:"):
+            text += "\n" + self.texts("privacy_notice_minors")
+        return text
 
     def has_consent(self, user: str) -> bool:
         return self.ctx.state.setting(user, CONSENT_KEY) is not None
 
-    def ask(self, target: str) -> list[Reply]:
-        """Show the notice; agreeing continues with `target` (e.g. 'lec:join:3')."""
-        return [Reply(self.notice(), [[Button(self.texts("btn_agree"), f"privacy:agree:{target}"[:64]),
-                                      Button(self.texts("btn_disagree"), "privacy:no")]])]
+    def ask(self, user: str, target: str) -> list[Reply]:
+        """Show the notice and wait for 同意 (typed text is not lost meanwhile); agreeing continues with `target`
+        (e.g. 'lec:join:3')."""
+        self.ctx.state.put(user, self.name, ASKED, {"target": target})
+        return [Reply(self.notice(target), self._choices(target))]
+
+    def _choices(self, target: str) -> list[list[Button]]:
+        return [[Button(self.texts("btn_agree"), f"privacy:agree:{target}"[:64]),
+                 Button(self.texts("btn_disagree"), "privacy:no")]]
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         return self.show(event)
@@ -39,11 +52,22 @@ class PrivacyFlow:
         return self.confirm_forget(event) if event.command == "forget" else self.show(event)
 
     def on_text(self, event: Event, step: str, data: dict) -> list[Reply]:
-        self.ctx.state.clear(event.user)
-        return [Reply(self.texts("cancelled"))]
+        """At the notice: a typed 同意 agrees, 取消 leaves; anything else keeps the place and says what is expected."""
+        target = data.get("target", "")
+        if step != ASKED or not target:
+            self.ctx.state.clear(event.user)
+            return [Reply(self.texts("cancelled"))]
+        typed = event.text.strip().strip("。！!.，, ").lower()
+        if typed in AGREE_WORDS:
+            return self.on_button(replace(event, button=f"privacy:agree:{target}"), step, data)
+        if typed in ("取消", "不同意", "不要", "算了"):
+            return self.on_button(replace(event, button="privacy:no"), step, data)
+        return [Reply(self.texts("privacy_use_buttons"), self._choices(target))]
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:
         _, action, target = (event.button.split(":", 2) + ["", ""])[:3]
+        if action in ("agree", "no") and step == ASKED:
+            self.ctx.state.clear(event.user)
         if action == "agree" and target and not target.startswith("privacy:"):
             self.ctx.state.set_setting(event.user, CONSENT_KEY, self.ctx.now().isoformat(timespec="seconds"))
             return self.resume(event, target)

@@ -12,6 +12,7 @@ from chat.lectures import promoted_notice
 from chat.types import Reply
 
 MESSAGE_MAX = 500
+EDIT_FIELDS = ("starts_at", "minutes", "venue", "capacity", "deadline")  # what an edit may change; blank: as it is
 
 
 class SessionOffice:
@@ -27,7 +28,7 @@ class SessionOffice:
         running, lectures = self.ctx.desk.running, self.ctx.desk.lectures
         session = lectures.get_session(session_id)
         values = {name: self._parse(name, text) for name, text in raw.items()
-                  if name in ("starts_at", "minutes", "venue", "capacity", "deadline") and str(text or "").strip()}
+                  if name in EDIT_FIELDS and str(text or "").strip()}
         starts = datetime.fromisoformat(values["starts_at"]) if "starts_at" in values else None
         minutes = values.get("minutes")
         ends = None

@@ -84,7 +84,7 @@ class SchoolFlow(FormFlow):
 
     def start(self, event: Event, payload: str = "") -> list[Reply]:
         if not self.gate.has_consent(event.user):
-            return self.gate.ask("sch:new")
+            return self.gate.ask(event.user, "sch:new")
         return self.begin(event, {})
 
     def on_button(self, event: Event, step: str, data: dict) -> list[Reply]:

@@ -91,11 +91,18 @@ class SessionForm(FormFlow):
             raise BookingError(self.texts("pick_program")) from None
 
     def create(self, actor: str, raw: dict[str, str]) -> list[Reply]:
-        """Check every answer with the form's own fields, then create the session (command line, web desk)."""
+        """Check every answer with the form's own fields, then create the session (command line, web desk);
+        every problem is reported at once, a wrong programme with the ids that may be used."""
         values: dict = {}
+        problems = []
         for field in self.fields:
             if field.name == "program_id":
-                values["program_id"] = self._program(str(raw.get("program_id") or ""), values)
+                program = str(raw.get("program_id") or "").strip()
+                try:
+                    values["program_id"] = self.ctx.desk.lectures.session_program(program).id
+                except BookingError as error:
+                    ids = "、".join(p.id for p in self.ctx.desk.catalog.public_programs())
+                    problems.append(self.texts("session_program_problem", problem=error, ids=ids))
                 continue
             if field.when is not None and not field.when(values):
                 continue
@@ -106,7 +113,9 @@ class SessionForm(FormFlow):
             try:
                 values[field.name] = field.parse(text, values)
             except BookingError as error:
-                raise BookingError(f"{field.label}：{error}") from None
+                problems.append(f"{field.label}：{error}")
+        if problems:
+            raise BookingError("\n".join(problems))
         return self.submit(Event(user=actor, is_admin=True), values)
 
     def submit(self, event: Event, values: dict) -> list[Reply]:
@@ -293,6 +302,12 @@ class StaffFlow:
     def decline(self, actor: str, ref: str, reason: str) -> list[Reply]:
         """Decline a school booking with a reason the school is told."""
         return self._decide(actor, ref, "decline", reason=reason.strip()[:200])
+
+    def withdraw_proposal(self, actor: str, ref: str) -> list[Reply]:
+        """Take back a proposed date the school has not answered; the school is told, the booking is open again."""
+        booking = self.ctx.desk.schools.withdraw_proposal(ref, actor, self.ctx.now())
+        self.ctx.tell_school(booking, Reply(self.texts("school_proposal_withdrawn", ref=booking.ref)))
+        return [Reply(self.texts("proposal_withdrawn", ref=booking.ref))]
 
     def acknowledge(self, actor: str, ref: str) -> list[Reply]:
         """Mark the school's answer on a booking as seen; it leaves the to-do list."""

@@ -47,7 +47,7 @@ def test_create_list_export_and_backup(engine, kb_settings, tmp_path):
 
 def test_bad_input_is_explained(engine, kb_settings, tmp_path):
     result = admin(kb_settings.data_dir, "session-create", "--program", "nope")
-    assert result.returncode == 1 and "--program" in result.stderr
+    assert result.returncode == 1 and "可以用的项目编号" in result.stderr and "family-education" in result.stderr
     result = admin(kb_settings.data_dir, "approve", "PD-2026-0999")
     assert result.returncode == 1 and "未找到" in result.stderr
 
@@ -57,6 +57,15 @@ def run(bot, tmp_path, *argv):
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     return run_admin(bot, parser.parse_args([*argv, "--out", str(tmp_path / "out")]), tmp_path)
+
+
+def test_session_create_reports_every_problem_at_once(bot, tmp_path, capsys):
+    code = run(bot, tmp_path, "session-create", "--program", "nope", "--start", "2026-12-20 14:00",
+               "--minutes", "5", "--venue", "浦东图书馆", "--street", "花木", "--audience", "家长",
+               "--capacity", "0", "--deadline", "2026-12-19 18:00")
+    err = capsys.readouterr().err
+    assert code == 1 and "可以用的项目编号：family-education" in err
+    assert "时长" in err and "名额" in err  # all three problems, not only the first
 
 
 def test_school_only_programmes_get_no_public_session(bot, tmp_path, capsys):
@@ -133,6 +142,16 @@ def test_staff_accounts_from_the_command_line(bot, tmp_path, capsys):
     assert run(bot, tmp_path, "staff-remove", "王丽") == 1
     actions = [e.action for e in bot.desk.store.audit_log(target="staff:王丽")]
     assert {"staff_add", "staff_reset", "staff_remove"} <= set(actions)
+
+
+def test_a_staff_link_uses_web_public_url_or_says_it_needs_it(bot, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("WEB_PUBLIC_URL", raising=False)
+    assert run(bot, tmp_path, "staff-add", "李娜") == 0
+    assert "没有设置 WEB_PUBLIC_URL" in capsys.readouterr().out
+    monkeypatch.setenv("WEB_PUBLIC_URL", "https://pufa.example.cn/")
+    assert run(bot, tmp_path, "staff-reset", "李娜") == 0
+    out = capsys.readouterr().out
+    assert "https://pufa.example.cn/staff/setup?key=" in out and "WEB_PUBLIC_URL" not in out
 
 
 # ---- refusals exit non-zero with a clear message, never a traceback --------------------------------------------

@@ -104,3 +104,50 @@ def test_statistics_count_who_came_who_did_not_and_who_waits_for_a_guardian(lect
     assert (during["confirmed"], during["held"], during["attended"], during["no_shows"]) == (5, 1, 2, 0)
     [after] = lectures.totals_by("program_id", session.ends_at + timedelta(hours=1))
     assert (after["attended"], after["no_shows"]) == (2, 3)
+
+
+def test_editing_capacity_while_people_sign_up_and_cancel_never_overfills(tmp_path):
+    """Threads with their own connections: sign-ups, cancellations and capacity edits at once; every seat counted."""
+    import threading
+
+    path = tmp_path / "busy.db"
+    with BookingStore(path) as store:
+        session = new_session(Lectures(store), capacity=10)
+    errors: list[Exception] = []
+
+    def person(n: int) -> None:
+        with BookingStore(path) as store:
+            lectures = Lectures(store, limits=SignupLimits(max_attendees=10, per_phone=100, per_name=100))
+            reg = lectures.sign_up(session.id, f"u{n}", "王" + chr(0x4E00 + n), f"139{n:08d}", "家长", 1, NOW)
+            if n % 3 == 0:
+                lectures.cancel_registration(reg.ref, f"u{n}", NOW)
+
+    def staff(capacity: int) -> None:
+        with BookingStore(path) as store:
+            try:
+                SessionRunning(store).edit_session(session.id, "staff:王丽", NOW, capacity=capacity)
+            except BookingError as error:  # below the seats taken at that moment, or no change
+                assert "名额" in str(error) or "没有要修改" in str(error)
+
+    def guarded(target, *args):
+        try:
+            target(*args)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(person, n)) for n in range(1, 41)]
+    threads += [threading.Thread(target=guarded, args=(staff, c)) for c in (5, 25, 12, 30, 8, 20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with BookingStore(path) as store:
+        lectures = Lectures(store)
+        final = lectures.get_session(session.id)
+        regs = lectures.attendees(session.id)
+    confirmed = [r for r in regs if r.status == "confirmed"]
+    assert final.seats_taken == len(confirmed) <= final.capacity
+    waiting = [r for r in regs if r.status == "waitlisted"]
+    assert not waiting or len(confirmed) == final.capacity  # nobody waits while a seat is free
+    assert len(regs) == 40 - len(range(3, 41, 3))  # nobody lost

@@ -41,3 +41,10 @@ def test_kb_check_exit_code_reports_problems(tmp_path, tmp_content):
                             env=env, timeout=120)
     assert result.returncode == 1
     assert "broken.yaml" in result.stderr and "id" in result.stderr
+
+
+def test_a_first_run_says_it_is_building_and_a_second_is_quiet(tmp_path):
+    first = run(["ask", "未保法第75条"], data_dir=tmp_path)
+    assert first.returncode == 0 and "正在生成知识库" in first.stderr and "第七十五条" in first.stdout
+    second = run(["ask", "未保法第75条"], data_dir=tmp_path)
+    assert second.returncode == 0 and "正在生成知识库" not in second.stderr

@@ -49,3 +49,23 @@ def test_check_in_from_the_command_line(bot, tmp_path, capsys):
     assert "已签到" in capsys.readouterr().out
     assert bot.desk.lectures.attendees(session.id)[0].attended_at is not None
     assert NOW < session.starts_at
+
+
+def test_the_confirmation_carries_a_qr_code_that_opens_the_desk_check_in(bot):
+    import io
+
+    import segno
+
+    from web.app import build_web_app
+    from web.settings import WebSettings
+
+    build_web_app(bot, WebSettings(public_url="https://pufa.example.cn"))
+    new_session(bot)
+    replies = sign_up(bot, "tg:1")
+    card = next(r for r in replies if r.attachment and r.attachment.mime == "image/png")
+    ref = bot.desk.lectures.attendees(bot.desk.lectures.open_sessions(NOW)[0].id)[0].ref
+    assert ref in card.text and card.attachment.filename == f"{ref}-checkin.png"
+    expected = io.BytesIO()
+    segno.make(f"https://pufa.example.cn/staff/checkin/{ref}", error="m").save(expected, kind="png", scale=8,
+                                                                                 border=4)
+    assert card.attachment.content == expected.getvalue()

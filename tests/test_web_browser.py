@@ -223,6 +223,7 @@ async def test_ask_read_the_article_and_sign_up_in_a_real_browser(assistant, tmp
             assert re.search(r"JZ-\d{4}-\d{4}", confirmed)
             calendar = await page.js("fetch(document.querySelector('#log a.file').href).then(r => r.text())")
             assert calendar.startswith("BEGIN:VCALENDAR")
+            assert await page.until("document.querySelector('#log img.qr')?.naturalWidth > 0", "the check-in QR code")
 
             problems = [e for e in page.events if e["method"] == "Runtime.exceptionThrown" or (
                 e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error"

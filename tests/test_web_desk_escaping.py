@@ -2,6 +2,7 @@
 as text: the template engine escapes it, nothing is passed through raw."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,8 @@ def assistant(engine, tmp_path, monkeypatch):
     helper.desk.lectures.create_session("family-education", "讲座" + HOSTILE, start, start + timedelta(hours=1),
                                         "礼堂" + HOSTILE, "花木", "家长", 5, start - timedelta(days=1), "cli:test",
                                         now=NOW)
+    session = helper.desk.lectures.upcoming_sessions(NOW)[0]
+    helper.desk.lectures.sign_up(session.id, "tg:8", "李四", "13912345678", "家长", 1, NOW)
     [answer] = helper.handle(Event(user="tg:5", text="孩子在学校被欺负怎么办" + HOSTILE))
     down = next(b.data for row in answer.buttons for b in row if b.data.startswith("fb:down:"))
     helper.handle(Event(user="tg:5", button=down))
@@ -37,17 +40,26 @@ def assistant(engine, tmp_path, monkeypatch):
 async def test_every_desk_page_escapes_hostile_text(assistant):
     staff_account(assistant)
     session = assistant.desk.lectures.upcoming_sessions(NOW)[0]
+    ref = assistant.desk.lectures.attendees(session.id)[0].ref
     shows = {"/staff": 1, "/staff/booking/PD-2026-0001": 1, "/staff/sessions": 2,
-             f"/staff/sessions/{session.id}": 1, "/staff/stats": 0, "/staff/improve": 2}
+             f"/staff/sessions/{session.id}": 2, f"/staff/sessions/{session.id}/attendance": 2,
+             f"/staff/sessions/{session.id}/sheet": 2, f"/staff/checkin/{ref}": 1, "/staff/stats": 0,
+             "/staff/improve": 2}
     client = await client_for(assistant)
     try:
         login = await page(client, "/staff/login")
         assert "<script" not in login
+        assert "python" not in login and "staff-" not in login  # staff are not told to run a shell command
         await sign_in(client)
         for path, expected in shows.items():
             html = await page(client, path)
             assert "<script" not in html and "<b onclick" not in html, path
             assert html.count(ESCAPED) >= expected, (path, html)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', html)[1]
+        preview = await client.post(f"/staff/sessions/{session.id}/message",
+                                    data={"csrf": csrf, "step": "preview", "text": "通知" + HOSTILE})
+        html = await preview.text()
+        assert "<script" not in html and html.count(ESCAPED) >= 3  # title, the text, the hidden field's value
         stats = await page(client, "/staff/stats")
         assert "<svg" in stats  # the charts are inserted as markup on purpose, their names escaped inside
     finally:

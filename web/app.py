@@ -70,6 +70,7 @@ def build_web_app(assistant: Assistant, settings: WebSettings, mail_on: Callable
     if urlsplit(settings.public_url).hostname not in (None, "127.0.0.1", "localhost", "0.0.0.0", "::1"):
         # a guardian's consent link a child can pass on (chat/consent.py); a local address would help nobody
         assistant.offer_link("网页", settings.public_url + "/?start={payload}")
+        assistant.ctx.checkin_url = settings.public_url + "/staff/checkin/{ref}"  # the QR on a confirmation
     app.router.add_get("/", page)
     app.router.add_post("/api/start", start)
     app.router.add_post("/api/message", message)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from chat.assistant import Assistant
-from web.desk import bookings, sessions, signin, stats
+from web.desk import attendance, bookings, sessions, signin, stats
 from web.desk.base import DESK, PATH, Desk
 from web.settings import WebSettings
 
@@ -36,6 +36,10 @@ def mount_desk(app: web.Application, assistant: Assistant, settings: WebSettings
     r.add_get(PATH + "/sessions/{id:\\d+}", sessions.session_page)
     r.add_get(PATH + "/sessions/{id:\\d+}/attendees.csv", sessions.session_csv)
     r.add_get(PATH + "/sessions/{id:\\d+}/qr.svg", sessions.session_qr)
+    r.add_get(PATH + "/sessions/{id:\\d+}/attendance", attendance.attendance_page)
+    r.add_post(PATH + "/sessions/{id:\\d+}/attend", attendance.attend)
+    r.add_get(PATH + "/sessions/{id:\\d+}/sheet", attendance.sheet_page)
+    r.add_get(PATH + "/checkin/{ref}", attendance.checkin_page)
     r.add_post(PATH + "/sessions/{id:\\d+}/{action}", sessions.session_action)
     r.add_get(PATH + "/stats", stats.stats_page)
     r.add_get(PATH + "/stats/{key}.csv", stats.stats_csv)

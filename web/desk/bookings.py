@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from chat.desk import BookingError
+from chat.desk import PENDING, PROPOSED, BookingError, display_phone
 from chat.types import Reply
 from web.desk.base import DESK, FORM, PATH, STAFF, staff_only, tell
 from web.desk.templates import render
@@ -50,16 +50,25 @@ def booking_page(request: web.Request) -> web.Response:
     r = b.request
     facts = [(desk.t("desk_col_status"), b.decision_text + (f"｜{b.attention_label}" if b.attention_label else "")),
              ("学校", f"{r.school}（{r.street}）"), ("地址", r.address),
-             ("联系人", f"{r.contact_name}（{r.contact_role}）"), ("电话", r.phone), ("邮箱", r.email or "—"),
+             ("联系人", f"{r.contact_name}（{r.contact_role}）"), ("电话", display_phone(r.phone)), ("邮箱", r.email or "—"),
              ("年级与人数", f"{r.grades}，约 {r.head_count} 人"), ("课程", office.program_title(r.program_id)),
              ("主题", "、".join(r.topics) or "—"),
              ("希望日期", "、".join(d.isoformat() for d in r.preferred_dates) + " " + r.time_of_day),
              ("备注", r.notes or "—"), ("学校的说明", b.school_note or "—"),
-             ("安排", f"{b.scheduled_date or '—'} {b.time_text if b.scheduled_date else ''}"),
+             (desk.t("desk_booking_plan"), _plan(desk, b)),
              ("提交时间", b.created_at.strftime("%Y-%m-%d %H:%M"))]
     dates = [(d.isoformat(), f"{d.isoformat()}（周{WEEKDAYS[d.weekday()]}）") for d in r.preferred_dates]
     return render(request, "booking.html", ref=b.ref, error="", facts=facts, dates=dates,
-                  undecided=b.status == "待审核", attention=b.attention, history=office.history(b))
+                  undecided=b.status == PENDING, proposed=b.status == PROPOSED, attention=b.attention,
+                  history=office.history(b))
+
+
+def _plan(desk, b) -> str:
+    """The date as it stands: fixed, proposed and waiting for the school, or none yet."""
+    if not b.scheduled_date:
+        return "—"
+    when = f"{b.scheduled_date.isoformat()} {b.time_text}".strip()
+    return desk.t("desk_plan_proposed", when=when) if b.status == PROPOSED else when
 
 
 @staff_only
@@ -74,6 +83,8 @@ def booking_action(request: web.Request) -> web.StreamResponse:
             replies = staff.propose(actor, ref, str(data.get("date", "")), str(data.get("note", "")).strip() or None)
         elif action == "decline":
             replies = staff.decline(actor, ref, str(data.get("reason", "")))
+        elif action == "withdraw":
+            replies = staff.withdraw_proposal(actor, ref)
         elif action == "ack":
             replies = staff.acknowledge(actor, ref)
         else:

@@ -7,7 +7,8 @@ import segno
 from aiohttp import web
 
 from chat.desk import BookingError
-from chat.types import Reply
+from chat.running import EDIT_FIELDS
+from chat.types import Reply, small_number
 from web.desk.base import DESK, FORM, PATH, STAFF, csv_response, number_in_path, staff_only, tell
 from web.desk.templates import render
 
@@ -49,13 +50,18 @@ def session_page(request: web.Request) -> web.Response:
     except BookingError as error:
         return render(request, "session.html", session_id=session_id, error=str(error))
     web_link, tg = share_links(desk, session_id)
+    regs = lectures.attendees(session_id)
+    present = sum(r.attendees for r in regs if r.attended_at)
     facts = [(desk.t("desk_col_when"), f"{s.starts_at:%Y-%m-%d %H:%M}–{s.ends_at:%H:%M}"),
              (desk.t("desk_col_venue"), f"{s.venue}（{s.street}）"), (desk.t("desk_session_audience"), s.audience),
              (desk.t("desk_col_status"), s.status_label), (desk.t("desk_col_seats"), f"{s.seats_taken}/{s.capacity}"),
              (desk.t("desk_col_waiting"), str(s.waitlisted)),
-             (desk.t("desk_session_deadline"), f"{s.deadline:%Y-%m-%d %H:%M}")]
+             (desk.t("desk_session_deadline"), f"{s.deadline:%Y-%m-%d %H:%M}"),
+             (desk.t("desk_col_present"), desk.t("desk_people_count", count=present))]
     return render(request, "session.html", session_id=session_id, error="", facts=facts, state=s.status,
-                  web_link=web_link, tg_link=tg, attendees=lectures.attendees(session_id))
+                  session=s, program=desk.assistant.office.program_title(s.program_id),
+                  started=desk.now() >= s.starts_at, minutes=int((s.ends_at - s.starts_at).total_seconds() // 60),
+                  web_link=web_link, tg_link=tg, attendees=regs)
 
 
 @staff_only
@@ -80,15 +86,33 @@ def session_qr(request: web.Request) -> web.Response:
 
 @staff_only
 def session_action(request: web.Request) -> web.StreamResponse:
-    desk, session_id = request.app[DESK], number_in_path(request)
+    desk, session_id, data = request.app[DESK], number_in_path(request), request[FORM]
     staff, actor, action = desk.assistant.staff, request[STAFF].actor, request.match_info["action"]
     try:
         if action == "close":
             replies = staff.close_session(actor, session_id)
-        elif action == "cancel" and request[FORM].get("sure") == "1":
+        elif action == "cancel" and data.get("sure") == "1":
             replies = staff.cancel_session(actor, session_id)
+        elif action == "edit":
+            replies = desk.assistant.running.edit(actor, session_id, {name: str(data.get(name, "")) for name in
+                                                                      EDIT_FIELDS})
+        elif action == "message" and data.get("step") == "preview":
+            return _message_preview(request, session_id, str(data.get("text", "")))
+        elif action == "message":
+            expected = small_number(str(data.get("expected", "")))
+            if expected is None:  # only the preview's send button carries the count it showed
+                raise BookingError(desk.t("desk_message_preview_first"))
+            replies = desk.assistant.running.message_all(actor, session_id, str(data.get("text", "")), expected)
         else:
             raise web.HTTPNotFound()
     except BookingError as error:
         replies = [Reply(str(error), error=True)]
     return tell(request, replies, f"{PATH}/sessions/{session_id}")
+
+
+def _message_preview(request: web.Request, session_id: int, text: str) -> web.Response:
+    """What each person will read, and how many will get it, before anything is sent."""
+    preview, regs = request.app[DESK].assistant.running.message_preview(session_id, text)
+    waiting = sum(1 for r in regs if r.status != "confirmed")
+    return render(request, "message_preview.html", session_id=session_id, preview=preview, text=text,
+                  count=len(regs), waiting=waiting, confirmed=len(regs) - waiting)

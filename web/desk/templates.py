@@ -11,10 +11,12 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from chat.desk import display_phone, masked_phone
 from web.desk.base import CSRF, DESK, PATH, STAFF
 
 ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters.update(phone=display_phone, masked=masked_phone)  # +8613912345678 -> 139 1234 5678 / 139 **** 5678
 
 
 def render(request: web.Request, template: str, /, *, status: int = 200, **context) -> web.Response:

@@ -54,6 +54,12 @@
     }
     const file = reply.attachment;
     if (file && file.url.startsWith("/api/attachment/")) {
+      if (/\.png$/.test(file.filename)) {  // a sign-up's check-in QR code: shown, not only downloadable
+        const image = element("img", "qr");
+        image.src = file.url;
+        image.alt = file.filename;
+        item.append(image);
+      }
       const link = element("a", "file", "\u{1F4C5} " + wording.file + file.filename);
       link.href = file.url;
       link.download = file.filename;
