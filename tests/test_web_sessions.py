@@ -87,6 +87,7 @@ async def test_consent_rotates_the_session_id_and_keeps_the_user(assistant):
     session = new_session(assistant)
     async with browser(assistant) as client:
         user, old_id, old_csrf = user_of(client), cookie(client, SESSION_COOKIE), cookie(client, CSRF_COOKIE)
+        began = client.server.app[SESSIONS].find(old_id).created
         await press(client, f"lec:join:{session.id}")
         response = await client.post("/api/button", json={"data": f"privacy:agree:lec:join:{session.id}"},
                                      headers={"X-CSRF-Token": old_csrf})
@@ -94,6 +95,7 @@ async def test_consent_rotates_the_session_id_and_keeps_the_user(assistant):
         rotated = set_cookies(response)
         assert rotated[SESSION_COOKIE] != old_id and rotated[CSRF_COOKIE] != old_csrf
         assert user_of(client) == user  # same user: the form continues
+        assert client.server.app[SESSIONS].find(rotated[SESSION_COOKIE]).created == began  # and the same age
         assert "lec:pick:role:0" in buttons(await say(client, "李四")).values()
         store = client.server.app[SESSIONS]
         assert store.find(old_id) is None  # an id someone else saw or planted no longer works
