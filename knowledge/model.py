@@ -108,6 +108,11 @@ class FaqEntry:
     offence: dict = field(default_factory=dict)  # {kind: unlawful|serious|crime, law, article}: 犯法 or 犯罪?
     steps: list[str] = field(default_factory=list)  # what a parent does next, in order
 
+    @property
+    def texts(self) -> list[str]:
+        """Everything the bot may say from this entry in its own words: the checks hold for each of them."""
+        return [t for t in (self.answer, self.child, *self.steps) if t]
+
 
 @dataclass
 class Document:

@@ -150,6 +150,18 @@ def test_an_interpretation_relied_on_without_its_name_and_a_bare_article_are_ref
     assert not any("第17条" in p for p in problems)  # 《民法典》 is named in its sentence
 
 
+def test_a_child_text_and_next_steps_are_held_to_the_same_rules(tmp_path):
+    """What the bot tells a child writer, and a parent's next steps, are legal statements too."""
+    answer = ("一般给到孩子满十八周岁（《民法典》第17条）。父母不履行抚养义务的，未成年子女有权要求父母给付抚养费"
+              "（《民法典》第1067条）；孩子满十八周岁后还在读高中、或者因病不能独立生活的，父母仍然要给。")
+    extra = ("    child: >-\n      你说的情况，爸爸妈妈要一直养你到十八周岁，这是法律规定的义务（第1067条），有困难可以打 12355 问问。\n"
+             "    steps:\n      - 按最高人民法院的司法解释，先和对方协商，协商不成再去法院。\n")
+    problems = _citing_problems(tmp_path, _one_entry(tmp_path, answer, extra))
+    assert any("第1067条" in p and "同一句" in p for p in problems)
+    assert any("回答依据了司法解释" in p for p in problems)
+    assert _citing_problems(tmp_path / "plain", _one_entry(tmp_path / "plain", answer)) == []
+
+
 def test_a_named_interpretation_must_be_among_the_entrys_documents(tmp_path):
     answer = f"一般给到孩子满十八周岁（《民法典》第17条）。按{INTERPRETATION}，读大学的成年子女一般不算不能独立生活的成年子女。"
     problems = _citing_problems(tmp_path, _one_entry(tmp_path, answer))
