@@ -4,6 +4,7 @@
   python bot.py ask [--json] Q   answer one question ("-" reads one question per line from stdin)
   python bot.py kb build|check   compile the knowledge base / prove the curated content right
   python bot.py kb export-changes [--out DIR]   write the desk's published changes as content files
+  python bot.py kb eval SET      answer quality in sample and out of fold (--folds K, --heldout)
   python bot.py admin ACTION     staff operations (pending, approve, sessions, export, backup …)
   python bot.py web              the same assistant as a mobile web page (WEB_HOST, WEB_PORT); with WECHAT_TOKEN
                                  also the WeChat Official Account at /wechat
@@ -52,6 +53,8 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
     settings = KnowledgeSettings.from_env()
     try:
+        if args.action == "eval":
+            return _kb_eval(settings, args)
         if args.action == "build":
             manifest = build(settings)
             print(f"知识库已生成：{settings.kb_path}（{manifest['seconds']} 秒）")
@@ -85,6 +88,24 @@ def export_changes(settings: KnowledgeSettings, out: Path) -> int:
     print(f"已写出 {len(written)} 个内容文件（与 content/ 同样的格式和位置）：")
     print("\n".join(f"  {path}" for path in written))
     print(f"审阅后复制到 content/ 即可：cp -r {out}/* {settings.content_dir}/ && python bot.py kb check")
+    return 0
+
+
+def _kb_eval(settings: KnowledgeSettings, args: argparse.Namespace) -> int:
+    """Print every metric of score.py in sample and out of fold."""
+    from knowledge.engine import Engine
+    from knowledge.eval import report
+
+    if args.questions is None and not args.heldout:
+        print("错误：请给出问题集（如 ../shared/eval/real-dev.jsonl），或加 --heldout", file=sys.stderr)
+        return 2
+    if args.questions is not None and not args.questions.is_file():
+        print(f"错误：找不到问题集 {args.questions}", file=sys.stderr)
+        return 2
+    if args.folds < 2:
+        print("错误：--folds 至少为 2", file=sys.stderr)
+        return 2
+    print("\n".join(report(Engine.open(settings), settings, args.questions, args.folds, args.heldout)))
     return 0
 
 
@@ -246,6 +267,7 @@ def open_assistant(settings: KnowledgeSettings, admins: tuple[str, ...] = ()):
     assistant.engine.follow()  # take up what the web desk publishes, in whichever process this is
     if public:  # whatever channel runs, a guardian can consent on the web page
         assistant.offer_link("网页", public + "/?start={payload}")
+    assistant.ctx.wechat_name = environment().get("WECHAT_ACCOUNT_NAME", "")
     return assistant
 
 
@@ -269,8 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="输出 JSON")
     ask.add_argument("question", help="问题；- 表示从标准输入逐行读取")
     ask.set_defaults(func=cmd_ask)
-    kb = sub.add_parser("kb", help="知识库：build 生成，check 核对内容，export-changes 导出工作台的修改")
-    kb.add_argument("action", choices=["build", "check", "export-changes"])
+    kb = sub.add_parser("kb", help="知识库：build 生成，check 核对内容，eval 样本内与交叉验证（out-of-fold）的答题质量，export-changes 导出工作台的修改")
+    kb.add_argument("action", choices=["build", "check", "eval", "export-changes"])
+    kb.add_argument("questions", nargs="?", type=Path, help="eval：问题集（JSON Lines，如 ../shared/eval/real-dev.jsonl）")
+    kb.add_argument("--folds", type=int, default=5, help="eval：交叉验证的折数（默认 5）")
+    kb.add_argument("--heldout", action="store_true", help="eval：另测留出的改写问法（每次留出的问法不参与训练）")
     kb.add_argument("--out", help="export-changes 写到哪个文件夹（默认 data/exports/content）")
     kb.set_defaults(func=cmd_kb)
     from chat.admin_cli import add_arguments

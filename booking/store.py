@@ -120,7 +120,7 @@ MIGRATIONS: list[Migration] = [
         add_column("registrations", "attended_at", "TEXT"),
         add_column("registrations", "attended_by", "TEXT"),
     ]),
-    ("0008_staff_known_addresses", [  # where each staff member signed in before (others cannot keep them out)
+    ("0008_staff_known_addresses", [  # where each staff member signed in before: others' failures never lock them out
         add_column("staff", "known_addresses", "TEXT NOT NULL DEFAULT '[]'"),
     ]),
 ]

@@ -36,6 +36,7 @@ class FlowContext:
     clock: Callable[[], datetime] = shanghai_now
     admins: tuple[str, ...] = ()          # user keys of office staff, e.g. "tg:12345"
     retention_days: int = 90
+    wechat_name: str = ""                 # WECHAT_ACCOUNT_NAME: the 公众号 a guardian can type the code into
     # links into this bot that channels register (name -> URL template with {payload}), e.g.
     # {"Telegram": "https://t.me/pufa_bot?start={payload}", "网页": "https://pufa.example.cn/?start={payload}"}
     links: dict[str, str] = field(default_factory=dict)

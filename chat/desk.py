@@ -31,6 +31,7 @@ HISTORY = {  # audit action -> message key of its line in a booking's history
 }
 TOP_TOPICS = 6       # topics shown one by one in the weekly chart; the rest are added up as 其他
 STATS_WEEKS = 12
+NEAR_CACHE = 2000    # question texts whose nearest entries are remembered
 
 
 def actor_label(actor: str) -> str:
@@ -88,6 +89,7 @@ class OfficeDesk:
 
     def __init__(self, ctx: FlowContext, engine: Engine):
         self.ctx, self.engine, self.texts = ctx, engine, ctx.texts
+        self._near: tuple[object, dict[str, list[tuple[str, str]]]] = (None, {})  # engine, text -> nearest entries
 
     def to_call_back(self) -> list[dict]:
         """「同一网络确认」: sign-ups whose guardian answered from the child's own network, to call back before the
@@ -209,12 +211,19 @@ class OfficeDesk:
         return items
 
     def nearest_faq(self, text: str, count: int = 3) -> list[tuple[str, str]]:
-        try:
-            ranked = self.engine.selector.rank(text)
-        except Exception:  # a question the ranker cannot read has no neighbours
-            return []
-        faq = self.engine.kb.faq
-        return [(c.ref, faq[c.ref]["question"]) for c in ranked if c.kind == "faq" and c.ref in faq][:count]
+        """The nearest entries, remembered per text until the engine is swapped, so a long list stays fast."""
+        engine = getattr(self.engine, "current", self.engine)
+        if self._near[0] is not engine or len(self._near[1]) > NEAR_CACHE:
+            self._near = (engine, {})
+        known = self._near[1]
+        if text not in known:
+            try:
+                ranked = engine.selector.rank(text)
+            except Exception:  # a question the ranker cannot read has no neighbours
+                ranked = []
+            faq = engine.kb.faq
+            known[text] = [(c.ref, faq[c.ref]["question"]) for c in ranked if c.kind == "faq" and c.ref in faq][:3]
+        return known[text][:count]
 
     def improve_csv(self) -> bytes:
         """For content staff: each question, why it is listed, and its nearest entries (to add a paraphrase)."""
@@ -225,12 +234,6 @@ class OfficeDesk:
             near = [f"{faq_id}：{question}" for faq_id, question in item.nearest] + [""] * 3
             writer.writerow([item.id, item.asked_at.strftime("%Y-%m-%d %H:%M"), _safe(item.text), item.why, *near[:3]])
         return ("\ufeff" + out.getvalue()).encode()
-
-    def mark_handled(self, actor: str, ids: list[int]) -> int:
-        """Staff have dealt with these questions; recorded under their name."""
-        self.ctx.state.mark_reviewed(ids)
-        self.ctx.desk.store.audit_note(actor, "questions_handled", "questions", {"ids": ids}, self.ctx.now())
-        return len(ids)
 
 
 def _safe(text: str) -> str:

@@ -26,6 +26,7 @@ class Field:
     show: Callable[[Any], str] = str
     skippable: bool = False
     locked: Callable[[dict], bool] | None = None  # once this holds, the answer can no longer be changed
+    group: str = ""                                # the review offers one 修改 button per group, then its fields
 
     def asked(self, data: dict) -> bool:
         return self.when is None or self.when(data)
@@ -108,6 +109,10 @@ class FormFlow:
                     else [Reply(self.texts("stale_button"))]
             self.state.put(event.user, self.name, field.name, data)
             return [self._prompt(field, data)]
+        if action == "grp" and step == REVIEW and rest:
+            return [self._group(data, rest[0])]
+        if action == "back" and step == REVIEW:
+            return [self._review(data)]
         if action == "ok" and step == REVIEW:
             if any(f.asked(data) and f.name not in data for f in self.fields):
                 return self._advance(event.user, data, [])  # an answer is missing: ask for it, never submit half
@@ -159,6 +164,17 @@ class FormFlow:
         rows.append(extra + [Button(self.texts("btn_cancel"), f"{self.name}:cancel")])
         return Reply(field.prompt(data) if callable(field.prompt) else field.prompt, rows)
 
+    def _group(self, data: dict, index: str) -> Reply:
+        """The fields of one group on the review, to pick the one to change."""
+        groups = list(dict.fromkeys(f.group for f in self.fields if f.group and f.editable(data) and f.name in data))
+        number = small_number(index)
+        if number is None or number >= len(groups):
+            return Reply(self.texts("stale_button"))
+        edit = [Button(self.texts("btn_edit", label=f.label), f"{self.name}:edit:{f.name}") for f in self.fields
+                if f.group == groups[number] and f.editable(data) and f.name in data]
+        rows = [edit[i:i + 2] for i in range(0, len(edit), 2)]
+        return Reply(self.texts("form_pick_field"), rows + [[Button(self.texts("btn_back"), f"{self.name}:back")]])
+
     def _review(self, data: dict, note: str = "") -> Reply:
         lines = [self.title(data)]
         for field in self.fields:
@@ -167,8 +183,15 @@ class FormFlow:
                 lines.append(f"· {field.label}：{field.show(value) if value not in ('', [], None) else '—'}")
         if note:
             lines.append(note)
-        edit = [Button(self.texts("btn_edit", label=f.label), f"{self.name}:edit:{f.name}")
-                for f in self.fields if f.editable(data) and f.name in data]
+        edit, groups = [], []
+        for f in self.fields:
+            if not (f.editable(data) and f.name in data):
+                continue
+            if not f.group:
+                edit.append(Button(self.texts("btn_edit", label=f.label), f"{self.name}:edit:{f.name}"))
+            elif f.group not in groups:
+                groups.append(f.group)
+                edit.append(Button(self.texts("btn_edit", label=f.group), f"{self.name}:grp:{len(groups) - 1}"))
         rows = [[Button(self.texts("btn_submit"), f"{self.name}:ok")]]  # the main action first ([1] in a terminal)
         rows += [edit[i:i + 3] for i in range(0, len(edit), 3)]
         rows.append([Button(self.texts("btn_cancel"), f"{self.name}:cancel")])

@@ -9,6 +9,7 @@ Publishing writes the desk's overlay (knowledge.overlay) and rebuilds in the bac
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +26,7 @@ from knowledge.overlay import Overlay, load_overlay, save_overlay
 
 logger = logging.getLogger(__name__)
 
+FIELD_NAMES = re.compile(r"(?<![A-Za-z])(question|paraphrases|answer|sources|audience|topic)(?![A-Za-z])")
 NEIGHBOURS = 5          # neighbouring questions a preview also asks
 SEARCH_RESULTS = 8
 
@@ -137,7 +139,7 @@ class Improvement:
         return change_id
 
     def edit_entry(self, change_id: int, fields: dict) -> Change:
-        """Save a draft entry's fields: question, paraphrases (list), answer, sources (article keys), audience, topic."""
+        """Save a draft entry's fields: question, paraphrases, answer, sources (article keys), audience, topic."""
         change = self._draft(change_id, ENTRY)
         sources = []
         for key in fields.get("sources") or []:
@@ -171,8 +173,11 @@ class Improvement:
 
     # ---- checking and previewing ------------------------------------------------------------------------
     def problems(self, change: Change) -> list[str]:
-        """What content's proofs find wrong with this change (empty: it may be published)."""
-        return change_problems(self.settings, self._with(load_overlay(self.settings.overlay_dir), change))
+        """What content's proofs find wrong with this change (empty: it may be published), fields named as the
+        desk names them (「回答」, not `answer`)."""
+        found = change_problems(self.settings, self._with(load_overlay(self.settings.overlay_dir), change))
+        name = lambda m: self.texts(f"improve_field_{m.group(0)}")  # noqa: E731
+        return [FIELD_NAMES.sub(name, problem) for problem in found]
 
     def preview(self, actor: str, change_id: int) -> Preview:
         """Start building the knowledge base with this change in a private folder; the result lands in previews."""

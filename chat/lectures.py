@@ -159,14 +159,21 @@ class LectureFlow(FormFlow):
         try:
             s = self.ctx.desk.lectures.get_session(session_id)
         except BookingError:
-            return Reply(self.texts("session_gone"))
+            return self._gone()
         if s.status != "open":
-            return Reply(self.texts("session_gone"))
+            return self._gone()
         text = self.texts("lecture_detail", title=s.title, when=when_text(s.starts_at, s.ends_at), venue=s.venue,
                           street=s.street, audience=s.audience, capacity=s.capacity, left=s.seats_left,
                           deadline=when_text(s.deadline))
         label = self.texts("btn_join" if s.seats_left else "btn_join_waitlist")
         return Reply(text, [[Button(label, f"lec:join:{s.id}")]], edit=edit)
+
+    def _gone(self) -> Reply:
+        return Reply(self.texts("session_gone"), [[self._menu("btn_lectures", "lectures")]])
+
+    def _menu(self, label: str, command: str) -> Button:
+        """A button that does what a /command would, so nobody is told to type one."""
+        return Button(self.texts(label), f"menu:{command}")
 
     def title(self, values: dict) -> str:
         try:
@@ -180,7 +187,7 @@ class LectureFlow(FormFlow):
         arg = rest[0] if rest else ""
         number = small_number(arg)
         if action in ("view", "join") and number is None:  # forged or garbled
-            return [Reply(self.texts("session_gone"))]
+            return [self._gone()]
         if action == "view" and number is not None:
             return [self._detail(number, edit=True)]
         if action == "join" and number is not None:
@@ -240,14 +247,17 @@ class LectureFlow(FormFlow):
             return [Reply(self.texts("signup_waitlisted", ref=reg.ref))]
         text = self.texts("signup_confirmed", ref=reg.ref, title=s.title, when=when_text(s.starts_at, s.ends_at),
                           venue=s.venue)
-        return [Reply(text, attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar")),
+        return [Reply(text, [[self._menu("btn_my", "my")]],
+                      attachment=Attachment(f"{reg.ref}.ics", session_ics(s, reg), "text/calendar")),
                 checkin_card(self.ctx, reg)]
 
     # ---- guardian consent: the child's side --------------------------------------------------------
     def consent_pending(self, reg: Registration) -> Reply:
         """What the child is told after signing up: the one-time code to give a guardian, and where to use it."""
         key = "consent_seat_held" if reg.status == "held" else "consent_seat_waitlist"
-        ways = [self.texts("consent_way_typed")]
+        name = self.ctx.wechat_name
+        where = self.texts("consent_where_named", name=name) if name else self.texts("consent_where")
+        ways = [self.texts("consent_way_typed", where=where)]
         ways += [self.texts("consent_way_link", channel=channel, url=template.format(payload=f"consent_{reg.consent_code}"))
                  for channel, template in self.ctx.links.items()]
         return Reply(self.texts("signup_needs_consent", ref=reg.ref, seat=self.texts(key), code=reg.consent_code,
@@ -288,7 +298,8 @@ class LectureFlow(FormFlow):
                                     program=program.title if program else "", status=booking.decision_text))
             rows += self.booking_buttons(booking)
         if not lines:
-            return [Reply(self.texts("my_none"))]
+            return [Reply(self.texts("my_none"), [[self._menu("btn_lectures", "lectures"),
+                                                   self._menu("btn_book", "book")]])]
         return [Reply(self.texts("my_header") + "\n" + "\n".join(lines), rows)]
 
     def reminders(self) -> list[tuple[str, Reply, object]]:

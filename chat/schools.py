@@ -47,27 +47,37 @@ class SchoolFlow(FormFlow):
         programs = lambda d: [(p.title[:30], p.id) for p in self.ctx.desk.catalog.school_programs()]
         program_title = lambda pid: (p.title if (p := self.ctx.desk.catalog.program(pid)) else pid)
         self.fields = [
-            Field("school", t("label_school"), t("ask_school"), check("school")),
-            Field("street", t("label_street"), t("ask_street"), check("street")),
-            Field("address", t("label_address"), t("ask_address"), check("address")),
-            Field("contact_name", t("label_contact_name"), t("ask_contact_name"), check("contact_name")),
-            Field("contact_role", t("label_contact_role"), t("ask_contact_role"), check("contact_role")),
-            Field("phone", t("label_phone"), t("ask_school_phone"), check("phone"), show=display_phone),
+            Field("school", t("label_school"), t("ask_school"), check("school"), group=t("group_school")),
+            Field("street", t("label_street"), t("ask_street"), check("street"), group=t("group_school")),
+            Field("address", t("label_address"), t("ask_address"), check("address"), group=t("group_school")),
+            Field("contact_name", t("label_contact_name"), t("ask_contact_name"), check("contact_name"),
+                  group=t("group_contact")),
+            Field("contact_role", t("label_contact_role"), t("ask_contact_role"), check("contact_role"),
+                  group=t("group_contact")),
+            Field("phone", t("label_phone"), t("ask_school_phone"), check("phone"), show=display_phone,
+                  group=t("group_contact")),
             Field("email", t("label_email"), t("ask_email"), check("email"), skippable=True,
-                  show=lambda v: v or "—"),
-            Field("grades", t("label_grades"), t("ask_grades"), check("grades")),
-            Field("head_count", t("label_head_count"), t("ask_head_count"), check("head_count")),
-            Field("program_id", t("label_program"), t("ask_program"), check("program_id"), choices=programs,
-                  show=program_title),
+                  show=lambda v: v or "—", group=t("group_contact")),
+            Field("grades", t("label_grades"), t("ask_grades"), check("grades"), group=t("group_students")),
+            Field("head_count", t("label_head_count"), t("ask_head_count"), check("head_count"),
+                  group=t("group_students")),
+            Field("program_id", t("label_program"), lambda d: self._programs_prompt(), check("program_id"),
+                  choices=programs, show=program_title, group=t("group_program")),
             Field("topics", t("label_topics"), t("ask_topics"), check("topics"), skippable=True,
-                  show=lambda v: "、".join(v)),
+                  show=lambda v: "、".join(v), group=t("group_program")),
             Field("preferred_dates", t("label_dates"), t("ask_dates"), check("preferred_dates"),
                   choices=lambda d: self._date_choices(),
-                  show=lambda v: "、".join(date_label(date.fromisoformat(d)) for d in v)),
+                  show=lambda v: "、".join(date_label(date.fromisoformat(d)) for d in v), group=t("group_when")),
             Field("time_of_day", t("label_time"), t("ask_time"), check("time_of_day"),
-                  choices=lambda d: [(x, x) for x in TIMES_OF_DAY]),
+                  choices=lambda d: [(x, x) for x in TIMES_OF_DAY], group=t("group_when")),
             Field("notes", t("label_notes"), t("ask_notes"), check("notes"), skippable=True),
         ]
+
+    def _programs_prompt(self) -> str:
+        """The choice with one line per programme: who gives it, for which grades, how long."""
+        lines = [self.texts("program_line", title=p.title, by=p.delivered_by, grades=p.grades or "—",
+                            minutes=p.duration_minutes) for p in self.ctx.desk.catalog.school_programs()]
+        return "\n".join([self.texts("ask_program"), *lines])
 
     def title(self, values: dict) -> str:
         return self.texts("booking_title")
@@ -118,7 +128,7 @@ class SchoolFlow(FormFlow):
         fields["preferred_dates"] = tuple(date.fromisoformat(d) for d in fields["preferred_dates"])
         booking = self.ctx.desk.schools.submit(BookingRequest(**fields), event.user, self.ctx.now())
         self.ctx.alert_staff(STAFF_ALERT, booking.ref)
-        return [Reply(self.texts("booking_submitted", ref=booking.ref))]
+        return [Reply(self.texts("booking_submitted", ref=booking.ref), [[Button(self.texts("btn_my"), "menu:my")]])]
 
     def staff_alert(self, ref: str) -> Reply | None:
         """The new-booking message for staff, rendered when it is sent; None once the booking was withdrawn or its

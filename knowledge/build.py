@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from knowledge import danger_model
 from knowledge.config import KnowledgeSettings
 from knowledge.manifest import FORMAT, BuildError, laws_db, source_fingerprint
 from knowledge.content import Content, load_content
@@ -193,6 +194,20 @@ def _prune_cache(cache: Path, fingerprint: str) -> None:
             path.unlink(missing_ok=True)
 
 
+def _learn(settings: KnowledgeSettings, path: Path, segmenter: Segmenter) -> dict:
+    """Train the classifier and reranker on the new file (knowledge.training) and store them in it."""
+    from knowledge import learned, training
+    from knowledge.engine import Engine
+
+    engine = Engine.load(settings, path, segmenter=segmenter)
+    missing = [str(p) for p in settings.training if not p.is_file()]
+    if missing:
+        raise BuildError("找不到训练用的问题集（KB_TRAINING_SETS）：" + "、".join(missing))
+    model = training.train(engine, list(settings.training))
+    model.report["bytes"] = learned.store(path, model)
+    return model.report
+
+
 def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) -> dict:
     """Build the knowledge base file; on any error the previous file stays in place."""
     started = time.perf_counter()
@@ -246,16 +261,22 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
         db["docs"].insert_all(docs, pk="id")
         db["search_index"].insert({"name": "index", "data": index}, pk="name")
         db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word")
+        danger_report = danger_model.build_into(db, settings.content_dir, content.faq)
         manifest = {
             "format": FORMAT, "fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "sources": {law.name: _source(law, sources.texts.get(law.name), articles, docs) for law in content.laws},
             "counts": {"faq": len(content.faq), "articles": len(articles), "digests": len(content.digests),
                        "policies": len(content.policies), "contacts": len(content.contacts),
                        "programs": len(content.programs), "docs": len(docs), "index_bytes": len(index)},
+            "danger_model": danger_report,
             "laws_db": str(sources.laws_db) if sources.laws_db else None,
             "statutes_dir": str(settings.statutes_dir) if settings.statutes_dir else None,
         }
         db["manifest"].insert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
+        db.close()
+        manifest["model"] = _learn(settings, tmp, segmenter)
+        db = sqlite_utils.Database(tmp)
+        db["manifest"].upsert({"key": "manifest", "value": json.dumps(manifest, ensure_ascii=False)}, pk="key")
         db.close()
         with open(tmp, "rb+") as written:
             os.fsync(written.fileno())

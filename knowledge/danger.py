@@ -65,6 +65,8 @@ class Danger:
 
 
 class DangerDetector:
+    model = None  # knowledge.danger_model.DangerModel beside the rules, when the knowledge base has one
+
     def __init__(self, rules: list[DangerRule], situations: list[Situation] = ()):
         self.rules, self.situations = rules, list(situations)
 
@@ -87,6 +89,8 @@ class DangerDetector:
                 alerts.append(rule)
             elif understood.now and not about_law and any(t.fires(text) for t in rule.when):
                 alerts.append(rule)
+        if not alerts and not about_law and self.model and self.model.flags(text):  # worded outside the rules
+            alerts.append(self.model.rule)
         return Danger(alerts, [r for r in mentioned if r not in alerts], self.situated(text, alerts))
 
     def situated(self, text: str, alerts: list[DangerRule]) -> list[Situation]:

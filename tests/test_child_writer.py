@@ -43,3 +43,14 @@ def test_an_offence_basis_must_be_among_the_sources(tmp_content):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ContentError, match="sources"):
         load_faq(tmp_content)
+
+
+def test_a_child_whose_chats_were_posted_is_told_it_is_unlawful_and_what_to_do(engine):
+    answer = engine.answer("我同学把我的聊天记录发到班级群 这违法吗").answer
+    assert answer.startswith("法律不允许这样做，属于违法") and "你的聊天记录" in answer
+    assert "12355" in answer.split("法律依据")[-1]
+
+
+def test_a_child_hit_by_a_parent_is_answered_as_a_child(engine):
+    answer = engine.answer("我妈打我犯法吗").answer
+    assert "打你" in answer and "这不是你的错" in answer and "12355" in answer.split("法律依据")[-1]

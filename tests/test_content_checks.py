@@ -205,12 +205,26 @@ entries:
     sources:
       - {law: 中华人民共和国未成年人保护法, article: 75}
 """, encoding="utf-8")
-    problems, report = run_check(make_settings(tmp_path / "data", content, statutes=None))
+    (content / "paraphrase-review.yaml").unlink()
+    settings = make_settings(tmp_path / "data", content, statutes=None)
+    problems, report = run_check(settings)
     assert problems == []
     warnings = [line for line in report if "警告" in line]
     assert len(warnings) == 1
     assert "[family-game-hours]" in warnings[0] and "被家暴了打官司没钱交诉讼费能免吗" in warnings[0]
     assert "[family-dv-fees]" in warnings[0]
+
+    (content / "paraphrase-review.yaml").write_text("""version: 1
+kept:
+  - entry: family-game-hours
+    paraphrase: 被家暴了打官司没钱交诉讼费能免吗
+  - entry: family-game-hours
+    paraphrase: 一个早就删掉的问法
+""", encoding="utf-8")
+    _, report = run_check(settings)
+    warnings = [line for line in report if "警告" in line]
+    assert len(warnings) == 1 and "一个早就删掉的问法" in warnings[0] and "请删掉这条记录" in warnings[0]
+    assert any("1 条已复核保留" in line for line in report)
 
 
 # ---- amendments after the stored text -------------------------------------------------------------------------------

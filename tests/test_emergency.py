@@ -1,13 +1,14 @@
 """Crisis help only for danger now, in any words; legal questions about the past, punishment or procedure get the law.
 
-The sets in tests/data were written by someone who did not see the rules (see tests/data/README.md)."""
+The sets in content/danger were written by someone who did not see the rules (see tests/data/README.md); the learned
+detector trains on them."""
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-NOW = [line.strip() for line in (DATA / "emergency_now.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
-LEGAL = [line.strip() for line in (DATA / "legal_not_emergency.txt").read_text(encoding="utf-8").splitlines()
+DATA = Path(__file__).parent.parent / "content" / "danger"
+NOW = [line.strip() for line in (DATA / "now.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+LEGAL = [line.strip() for line in (DATA / "not_now.txt").read_text(encoding="utf-8").splitlines()
          if line.strip()]
 
 
@@ -123,3 +124,17 @@ def test_a_situation_naming_a_rule_that_does_not_exist_fails_the_load(tmp_conten
                                                              "rules: [violence-nowx]", 1), encoding="utf-8")
     with pytest.raises(ContentError, match="violence-nowx"):
         load_danger_rules(tmp_content, None)
+
+
+def test_a_child_shut_in_is_not_told_to_find_somewhere_warm(engine):
+    answer = engine.answer("我妈把我关在家里不让我出去 我好饿")
+    assert answer.emergency and "被关在里面出不来" in answer.answer and "不要爬窗" in answer.answer
+    assert "暖和的地方" not in answer.answer
+    outside = engine.answer("我被锁在门外了 外面在下大雨 我爸不让我进门")
+    assert "暖和的地方" in outside.answer  # locked out: find somewhere safe and warm
+
+
+def test_a_child_locked_in_a_car_gets_120_and_the_window(engine):
+    answer = engine.answer("孩子被锁在车里了 好热")
+    assert answer.emergency and answer.calls[:2] == ["110", "120"]
+    assert "车窗" in answer.answer and "暖和的地方" not in answer.answer

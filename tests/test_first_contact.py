@@ -144,6 +144,7 @@ def test_the_consent_message_gives_the_web_link_when_the_public_address_is_known
     for name in ("kb.sqlite", "kb.manifest.json"):
         (tmp_path / name).write_bytes((kb_settings.data_dir / name).read_bytes())
     monkeypatch.setenv("WEB_PUBLIC_URL", "https://pufa.example.cn")
+    monkeypatch.setenv("WECHAT_ACCOUNT_NAME", "浦东未保")
     assistant = entry.open_assistant(dataclasses.replace(kb_settings, data_dir=tmp_path))
     try:
         session = new_session(assistant, starts=assistant.ctx.now() + timedelta(days=10))  # the real clock here
@@ -153,6 +154,46 @@ def test_the_consent_message_gives_the_web_link_when_the_public_address_is_known
                      {"text": "13812345678"}, {"text": "1"}):
             say(assistant, user, **step)
         done = say(assistant, user, button="lec:ok")[0].text
-        assert "https://pufa.example.cn/?start=consent_" in done
+        assert "https://pufa.example.cn/?start=consent_" in done and "微信公众号「浦东未保」" in done
     finally:
         assistant.close()
+
+
+def test_a_teacher_sees_what_each_programme_is_and_no_under_14_rule(bot):
+    from tests.chat_fixtures import SCHOOL_ANSWERS
+    notice = say(bot, "tg:61", command="book")[0].text
+    assert "个人信息说明" in notice and "不满 14 周岁" not in notice
+    assert "不满 14 周岁" in say(bot, "tg:62", button=f"lec:join:{new_session(bot).id}")[0].text
+    say(bot, "tg:61", button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        prompt = say(bot, "tg:61", text=answer)[-1].text
+    assert "· 法治副校长示范课「开卷有益」：法治副校长主讲，小学至高中，约 40 分钟" in prompt
+
+
+def test_a_schools_review_groups_related_edits(bot):
+    from tests.chat_fixtures import SCHOOL_ANSWERS
+    user = "tg:63"
+    say(bot, user, command="book")
+    say(bot, user, button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        say(bot, user, text=answer)
+    say(bot, user, button="sch:pick:program_id:0")
+    say(bot, user, button="sch:skip")
+    say(bot, user, text="12月20日")
+    say(bot, user, button="sch:pick:time_of_day:0")
+    review = say(bot, user, button="sch:skip")[0]
+    data = buttons([review])
+    assert data[0] == "sch:ok" and len(data) <= 8, data
+    contact = say(bot, user, button="sch:grp:1")[0]
+    assert {"sch:edit:contact_name", "sch:edit:phone", "sch:back"} <= set(buttons([contact]))
+    assert "请核对" in say(bot, user, button="sch:back")[0].text
+
+
+def test_nobody_is_told_to_type_a_command_where_a_button_does_it(bot):
+    new_session(bot)
+    confirmed = sign_up(bot, "tg:64")[0]
+    assert "报名成功" in confirmed.text and "/my" not in confirmed.text and "menu:my" in buttons([confirmed])
+    empty = say(bot, "tg:65", command="my")[0]
+    assert "/" not in empty.text and {"menu:lectures", "menu:book"} <= set(buttons([empty]))
+    gone = say(bot, "tg:65", button="lec:view:999")[0]
+    assert "/lectures" not in gone.text and "menu:lectures" in buttons([gone])

@@ -145,6 +145,9 @@ def test_a_draft_citing_a_missing_article_cannot_be_published(office):
         improve.publish("staff:李明", change_id)
     assert improve.change(change_id).status == "draft"
     assert not office.engine.status.running
+    improve.edit_entry(change_id, {**NEW_ENTRY, "answer": "", "sources": []})
+    with pytest.raises(ImproveError, match="缺少字段 回答"):
+        improve.publish("staff:李明", change_id)
 
 
 def test_not_handled_needs_a_reason_and_declined_questions_are_listed(office):

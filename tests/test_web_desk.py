@@ -281,7 +281,7 @@ async def test_sessions_share_link_qr_stats_and_questions(assistant):
         assert rows and "最接近的三个条目" in improve
         export = (await (await client.get("/staff/improve.csv")).read()).decode("utf-8-sig")
         assert "最接近的条目1" in export
-        after = await post(client, "/staff/improve", {"id": rows}, "/staff/improve")
+        after = await post(client, "/staff/improve", {"id": rows, "reason": "已转给内容组"}, "/staff/improve")
         assert "已将" in after and not re.findall(r'name="id" value="(\d+)"', after)
 
         await post(client, f"/staff/sessions/{session.id}/cancel", {"sure": "1"}, f"/staff/sessions/{session.id}")

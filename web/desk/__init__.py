@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from chat.assistant import Assistant
-from web.desk import attendance, bookings, sessions, signin, stats
+from web.desk import attendance, bookings, improve, sessions, signin, stats
 from web.desk.base import DESK, PATH, Desk
 from web.settings import WebSettings
 
@@ -43,6 +43,4 @@ def mount_desk(app: web.Application, assistant: Assistant, settings: WebSettings
     r.add_post(PATH + "/sessions/{id:\\d+}/{action}", sessions.session_action)
     r.add_get(PATH + "/stats", stats.stats_page)
     r.add_get(PATH + "/stats/{key}.csv", stats.stats_csv)
-    r.add_get(PATH + "/improve", stats.improve_page)
-    r.add_get(PATH + "/improve.csv", stats.improve_csv)
-    r.add_post(PATH + "/improve", stats.improve_handled)
+    improve.routes(r)
