@@ -11,14 +11,19 @@ from web.desk.templates import render
 SHEET_BLANK_ROWS = 5  # for people who come without signing up
 
 
-@staff_only
-def attendance_page(request: web.Request) -> web.Response:
+def _session_and_expected(request: web.Request):
+    """The session in the path (404 if there is none) and the sign-ups expected at it."""
     desk, session_id = request.app[DESK], number_in_path(request)
     try:
         session = desk.assistant.desk.lectures.get_session(session_id)
     except BookingError:
         raise web.HTTPNotFound() from None
-    regs = desk.assistant.desk.running.expected(session_id)
+    return session, desk.assistant.desk.running.expected(session_id)
+
+
+@staff_only
+def attendance_page(request: web.Request) -> web.Response:
+    session, regs = _session_and_expected(request)
     return render(request, "attendance.html", session=session, attendees=regs,
                   present=sum(r.attendees for r in regs if r.attended_at), expected=sum(r.attendees for r in regs))
 
@@ -49,11 +54,6 @@ def checkin_page(request: web.Request) -> web.Response:
 @staff_only
 def sheet_page(request: web.Request) -> web.Response:
     """A4 sign-in sheet: name, masked phone, number of people and a column to sign."""
-    desk, session_id = request.app[DESK], number_in_path(request)
-    try:
-        session = desk.assistant.desk.lectures.get_session(session_id)
-    except BookingError:
-        raise web.HTTPNotFound() from None
-    regs = desk.assistant.desk.running.expected(session_id)
+    session, regs = _session_and_expected(request)
     return render(request, "sheet.html", session=session, attendees=regs, people=sum(r.attendees for r in regs),
                   blank_rows=SHEET_BLANK_ROWS)
