@@ -253,7 +253,7 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
                                "paraphrases": e.paraphrases, "answer": e.answer,
                                "sources": [c.as_json() for c in e.sources], "related": e.related,
                                "documents": e.documents, "child": e.child, "offence": e.offence,
-                               "steps": e.steps}
+                               "steps": e.steps, "by_age": e.by_age}
                               for e in content.faq), pk="id")
         db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
                                 "where": str, "number": str}, pk="id")

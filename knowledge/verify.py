@@ -95,7 +95,7 @@ def faq_number_problems(content: Content, texts: dict[str, str]) -> list[str]:
         for doc_id in entry.documents:
             document = content.document(doc_id)
             allowed |= numbers_in(f"{document.name} {document.date} {document.rule}") if document else set()
-        stated = set(_NUMBER.findall(_REFERENCE.sub("", arabize(entry.answer))))
+        stated = set(_NUMBER.findall(_REFERENCE.sub("", arabize("\n".join(entry.texts)))))
         if missing := stated - allowed:
             problems.append(f"{entry.where} [{entry.id}] 回答里的数字在所引条文中找不到：" + "、".join(sorted(missing)))
     return problems
@@ -237,7 +237,8 @@ def modal_problems(content: Content, official_text: dict[str, str]) -> list[str]
                             "原文用的是应当/不得/并处/责令，不能写成可以/可")
     for entry in content.faq:
         text = "\n".join(official_text.get(c.key, "") for c in entry.sources)
-        for phrase in modal_conflicts(entry.answer, text) if text.strip() else []:
+        said = [phrase for answer in entry.texts for phrase in modal_conflicts(answer, text)] if text.strip() else []
+        for phrase in dict.fromkeys(said):
             problems.append(f"{entry.where} [{entry.id}] 回答写「{phrase}」，所引条文用的是应当/不得/并处/责令，"
                             "不能写成可以/可")
     return problems
