@@ -6,6 +6,7 @@ without them (or whose content they do not fit) is served all the same: the engi
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import asdict
@@ -14,11 +15,20 @@ from pathlib import Path
 from knowledge.understand import Understanding
 
 TABLE = "startup"
+# the code the stored data comes from: a change to any of these makes the engine compute it again until a rebuild
+CODE = ("danger.py", "model.py", "normalize.py", "numerals.py", "ranking.py", "segment.py", "selection.py",
+        "startup.py", "understand.py")
+
+
+def code_version() -> str:
+    """A hash of the modules whose code decides the stored values."""
+    here = Path(__file__).parent
+    return hashlib.sha256(b"".join((here / name).read_bytes() for name in CODE)).hexdigest()[:16]
 
 
 def compute(ranker, selector) -> dict:
     """The precomputed parts of a Ranker and a Selector, as JSON-ready data."""
-    return {"docs": len(ranker.kb.docs),
+    return {"code": code_version(), "docs": len(ranker.kb.docs),
             "compact": ranker._compact, "mass": [list(m) for m in ranker._mass],
             "sense": {fid: asdict(u) for fid, u in selector.entry_sense.items()},
             "harms": {fid: sorted(h) for fid, h in selector.entry_harms.items()},
@@ -44,7 +54,8 @@ def load(path: Path) -> dict | None:
         return None
     finally:
         db.close()
-    return json.loads(row[0]) if row else None
+    data = json.loads(row[0]) if row else None
+    return data if data and data.get("code") == code_version() else None
 
 
 def ranker_part(data: dict | None, docs: int) -> tuple[list[str], list[tuple[float, float]]] | None:

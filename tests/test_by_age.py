@@ -44,3 +44,9 @@ def test_kb_check_holds_by_age_lines_to_the_same_rules(tmp_path):
     assert any("第17条" in p and "同一句" in p for p in mine)
     assert any("找不到" in p and "13" in p for p in mine)
     assert not any("18" in p.split("找不到")[-1] for p in mine if "找不到" in p)
+
+
+def test_a_bound_is_not_an_age(engine):
+    """「未满十八岁」 says the girl is a minor, not how old she is: every line is shown."""
+    answer = engine.answer("未满十八岁打胎，完了以后男女双方分手，男方要负什么法律责任").answer
+    assert HEADER in answer and "女方不满14周岁：" in answer and "女方已满16周岁：" in answer

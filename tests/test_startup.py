@@ -19,3 +19,8 @@ def test_data_built_for_other_content_is_not_used(engine):
     assert startup.ranker_part(data, len(engine.kb.docs) + 1) is None
     assert startup.selector_part(data, [*engine.kb.faq, "new-entry"]) is None
     assert startup.selector_part(None, engine.kb.faq) is None
+
+
+def test_data_from_other_code_is_not_used(kb_settings, monkeypatch):
+    monkeypatch.setattr(startup, "code_version", lambda: "another")
+    assert startup.load(kb_settings.kb_path) is None
