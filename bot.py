@@ -303,7 +303,6 @@ def main(argv: list[str] | None = None) -> int:
     kb.add_argument("--heldout", action="store_true", help="eval：另测留出的改写问法（每次留出的问法不参与训练）")
     kb.add_argument("--out", help="export-changes 写到哪个文件夹（默认 data/exports/content）")
     kb.set_defaults(func=cmd_kb)
-    from chat.admin_cli import add_arguments
 
     web = sub.add_parser("web", help="网页版聊天（可在微信内置浏览器中使用）")
     web.set_defaults(func=cmd_web)
@@ -312,7 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     wechat.add_argument("--dry-run", action="store_true", help="只显示菜单 JSON，不发布")
     wechat.set_defaults(func=cmd_wechat)
     admin = sub.add_parser("admin", help="工作人员操作：审核预约、管理讲座、统计、导出、备份")
-    add_arguments(admin)
+    if "admin" in (sys.argv[1:] if argv is None else argv):  # its options import booking: not on every start
+        from chat.admin_cli import add_arguments
+
+        add_arguments(admin)
     admin.set_defaults(func=cmd_admin)
     args = parser.parse_args(argv)
     os.umask(0o077)  # every file and folder the service creates (databases, logs, exports, backups) is private

@@ -195,8 +195,9 @@ def _prune_cache(cache: Path, fingerprint: str) -> None:
 
 
 def _learn(settings: KnowledgeSettings, path: Path, segmenter: Segmenter) -> dict:
-    """Train the classifier and reranker on the new file (knowledge.training) and store them in it."""
-    from knowledge import learned, training
+    """Train the classifier and reranker on the new file (knowledge.training) and store them in it, with what the
+    engine would otherwise compute at every start (knowledge.startup)."""
+    from knowledge import learned, startup, training
     from knowledge.engine import Engine
 
     engine = Engine.load(settings, path, segmenter=segmenter)
@@ -208,6 +209,7 @@ def _learn(settings: KnowledgeSettings, path: Path, segmenter: Segmenter) -> dic
     except (ValueError, KeyError) as exc:  # a training set line that is not JSON or lacks q / kind / gold
         raise BuildError(f"训练用的问题集（KB_TRAINING_SETS）格式不对，每行应是一个含 id、q、kind、gold 的 JSON 对象：{exc}") from exc
     model.report["bytes"] = learned.store(path, model)
+    model.report["startup_bytes"] = startup.store(path, startup.compute(engine.ranker, engine.selector))
     return model.report
 
 
@@ -253,7 +255,7 @@ def build(settings: KnowledgeSettings, *, segmenter: Segmenter | None = None) ->
                                "paraphrases": e.paraphrases, "answer": e.answer,
                                "sources": [c.as_json() for c in e.sources], "related": e.related,
                                "documents": e.documents, "child": e.child, "offence": e.offence,
-                               "steps": e.steps}
+                               "steps": e.steps, "by_age": e.by_age}
                               for e in content.faq), pk="id")
         db["documents"].create({"id": str, "name": str, "issuer": str, "date": str, "kind": str, "rule": str,
                                 "where": str, "number": str}, pk="id")

@@ -31,7 +31,8 @@ def document_source_problems(content: Content) -> list[str]:
     laws = law_names(content)
     by_name = {d.name: d for d in content.documents}
     for entry in content.faq:
-        for title in dict.fromkeys(t for text in entry.texts for t in _TITLE.findall(text)):
+        said = "\n".join(entry.texts)
+        for title in dict.fromkeys(_TITLE.findall(said)):
             document = by_name.get(title)
             if document is not None and document.id not in entry.documents:
                 problems.append(f"{entry.where} [{entry.id}] 回答写了《{title}》，但 documents 里没有 {document.id}")
@@ -39,7 +40,7 @@ def document_source_problems(content: Content) -> list[str]:
                 problems.append(f"{entry.where} [{entry.id}] 回答写了《{title}》：既不是所引法律，也不在 documents.yaml 里"
                                 "（司法解释、规范性文件要登记名称、发文机关、文号和日期）")
         cited = [content.document(d) for d in entry.documents]
-        if any(_UNNAMED_INTERPRETATION.search(_TITLE.sub("", text)) for text in entry.texts) and not any(
+        if _UNNAMED_INTERPRETATION.search(_TITLE.sub("", said)) and not any(
                 d and d.kind == "司法解释" for d in cited):
             problems.append(f"{entry.where} [{entry.id}] 回答依据了司法解释，但没有写出它的全称，documents 里也没有它")
     return problems
@@ -50,7 +51,7 @@ def bare_article_problems(content: Content) -> list[str]:
     names = sorted(law_names(content) | {d.name for d in content.documents}, key=len, reverse=True)
     problems = []
     for entry in content.faq:
-        for sentence in (s for text in entry.texts for s in _SENTENCE.findall(text)):
+        for sentence in (found for text in entry.texts for found in _SENTENCE.findall(text)):
             for match in _ARTICLE.finditer(sentence):
                 before = sentence[:match.start()]
                 if not any(name in before for name in names):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.model import (Amendment, Citation, Contact, Digest, Document, FaqEntry, LawSpec,
+from knowledge.model import (Amendment, age_range, Citation, Contact, Digest, Document, FaqEntry, LawSpec,
                              PolicyItem, Program, SynonymRule, Trigger)
 from knowledge.danger import load_danger_rules
 from knowledge.intents import load_intents
@@ -166,7 +166,27 @@ def _for_the_asker(path: Path, item: dict, entry: str) -> dict:
             raise ContentError(path, "offence 依据的条文必须也写在 sources 里", item.line, entry)
         offence = {"kind": offence["kind"], **basis.as_json()}
     steps = _str_list(path, item, "steps", entry, required=False)
-    return {"child": child, "offence": offence, "steps": [s.strip() for s in steps]}
+    return {"child": child, "offence": offence, "steps": [s.strip() for s in steps], "by_age": _by_age(path, item, entry)}
+
+
+BY_AGE_LIMIT = 90  # characters per line: one or two short lines, never a second answer
+
+
+def _by_age(path: Path, item: dict, entry: str) -> list[str]:
+    """The optional 「不满14周岁：…」 lines: each names the ages it covers before 「：」, and the ranges do not overlap."""
+    lines = [s.strip() for s in _str_list(path, item, "by_age", entry, required=False)]
+    ranges = []
+    for line in lines:
+        found = age_range(line)
+        if found is None:
+            raise ContentError(path, f"by_age 的「{line}」要以年龄开头，如「不满14周岁：」「已满14周岁不满16周岁：」「已满16周岁：」",
+                               item.line, entry)
+        if char_len(line) > BY_AGE_LIMIT:
+            raise ContentError(path, f"by_age 的一行 {char_len(line)} 字，最多 {BY_AGE_LIMIT} 字", item.line, entry)
+        if any(low <= found[1] and found[0] <= high for low, high in ranges):
+            raise ContentError(path, f"by_age 的「{line}」和前面的行年龄重叠", item.line, entry)
+        ranges.append(found)
+    return lines
 
 
 def load_documents(root: Path) -> list[Document]:

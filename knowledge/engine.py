@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from knowledge import danger_model, learned, render
+from knowledge import danger_model, learned, render, startup
 from knowledge.answer import Answer
 from knowledge.config import KnowledgeSettings
 from knowledge.content import load_messages, load_scope, load_synonyms
@@ -46,15 +46,16 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
                  danger: DangerDetector, scope: tuple[list[Trigger], list[Trigger], list[Trigger]],
                  messages: dict[str, str], reader: Reader, intents: IntentReader,
-                 statutes_db: Path | None = None, model: Model | None = None):
+                 statutes_db: Path | None = None, model: Model | None = None, precomputed: dict | None = None):
         self.kb, self.segmenter, self.messages = kb, segmenter, messages
         self.danger, self.reader, self.intents = danger, reader, intents
         self.in_scope, self.offtopic, self.policy_intent = scope
-        self.ranker = Ranker(kb, segmenter, synonyms)
+        self.ranker = Ranker(kb, segmenter, synonyms, startup.ranker_part(precomputed, len(kb.docs)))
         self.render = render.Renderer(kb, messages, reader)
         self.lookup = Lookup(kb, self.render, statutes_db)
         self.refs = self.lookup.refs
-        self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent, model)
+        self.selector = Selector(kb, segmenter, self.ranker, reader, danger, self.refs, self.policy_intent, model,
+                                 startup.selector_part(precomputed, kb.faq))
         self.build = MatchBuilder(kb, self.render)
 
     @classmethod
@@ -82,7 +83,8 @@ class Engine:
         danger = DangerDetector.load(root, numbers)
         danger_model.attach(danger, path, root, numbers)
         engine = cls(kb, segmenter, load_synonyms(root), danger, load_scope(root), load_messages(root),
-                     load_reader(root), IntentReader(load_intents(root)), laws_db(settings), learned.load(path))
+                     load_reader(root), IntentReader(load_intents(root)), laws_db(settings), learned.load(path),
+                     startup.load(path))
         engine.settings = settings  # what a rebuild after a desk change reads (knowledge.live)
         return engine
 

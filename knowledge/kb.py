@@ -50,7 +50,7 @@ class KnowledgeBase:
             articles = {r["key"]: r for r in table("articles")}
             faq = {}
             for row in table("faq"):
-                for key in ("audience", "paraphrases", "sources", "related", "documents", "steps"):
+                for key in ("audience", "paraphrases", "sources", "related", "documents", "steps", "by_age"):
                     row[key] = json.loads(row.get(key) or "[]")
                 row["offence"] = json.loads(row.get("offence") or "{}")
                 faq[row["id"]] = row

@@ -107,6 +107,27 @@ class FaqEntry:
     child: str = ""          # the answer in plain words to a child who writes about what was done to them
     offence: dict = field(default_factory=dict)  # {kind: unlawful|serious|crime, law, article}: 犯法 or 犯罪?
     steps: list[str] = field(default_factory=list)  # what a parent does next, in order
+    by_age: list[str] = field(default_factory=list)  # 「不满14周岁：…」: how the answer differs by an unstated age
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text the entry shows a user as its answer: the kb check rules hold for each of them."""
+        return [t for t in (self.answer, self.child, *self.by_age) if t]
+
+
+_AGE_RANGE = re.compile(r"(?:已满(\d+)周岁)?(?:不满|未满)(\d+)周岁|(?:已满)?(\d+)周岁以上|已满(\d+)周岁")
+
+
+def age_range(line: str) -> tuple[int, int] | None:
+    """The ages a by_age line covers, read from its label before 「：」: 「已满14周岁不满16周岁」 → (14, 15)."""
+    label = line.split("：", 1)[0] if "：" in line else ""
+    match = _AGE_RANGE.search(arabize(label))
+    if not match:
+        return None
+    low, below, above, since = match.groups()
+    if below:
+        return int(low or 0), int(below) - 1
+    return int(above or since), 150
 
     @property
     def texts(self) -> list[str]:

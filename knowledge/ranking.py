@@ -54,12 +54,18 @@ class Query:
 class Ranker:
     """Turns a question into ranked candidates over one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule]):
+    def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, synonyms: list[SynonymRule],
+                 precomputed: tuple[list[str], list[tuple[float, float]]] | None = None):
+        """`precomputed`: each document's compact wording and weights as `kb build` stored them (knowledge.startup)."""
         self.kb, self.segmenter, self.synonyms = kb, segmenter, synonyms
         self.max_idf = max(kb.words.idf.values(), default=1.0)
-        self._compact = [compact(d.text) if d.kind == "faq" and d.field != "answer" else "" for d in kb.docs]
-        self._mass = [(fsum(self.idf(t) for t in d.terms) or 1.0, fsum(kb.bigrams.idf.get(b, 0.0) for b in d.bigrams))
-                      for d in kb.docs]  # each document's own weight, for precision
+        if precomputed:
+            self._compact, self._mass = precomputed
+        else:
+            self._compact = [compact(d.text) if d.kind == "faq" and d.field != "answer" else "" for d in kb.docs]
+            self._mass = [(fsum(self.idf(t) for t in d.terms) or 1.0,
+                           fsum(kb.bigrams.idf.get(b, 0.0) for b in d.bigrams))
+                          for d in kb.docs]  # each document's own weight, for precision
         self._rules = TriggerIndex([(i, t) for i, rule in enumerate(synonyms) for t in rule.triggers])
         self._rule_terms = [[term for phrase in rule.add for term in segmenter.terms(phrase)] for rule in synonyms]
 

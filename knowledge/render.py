@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from knowledge.answer import Answer, Match
+from knowledge.model import age_range
 from knowledge.numerals import int_to_cn
 
 KEY_SOURCES = (2, 3)  # an answer shows two or three articles it rests on first; the rest behind 「更多依据」
@@ -68,6 +69,8 @@ class Renderer:
             text = match.text[len(drop):].lstrip() if drop and match.text.startswith(drop) else match.text
         if offence:
             text = self._offence(offence) + text
+        if ages := self.by_age(row.get("by_age") or [], understood.ages if understood else ()):
+            text += "\n\n" + ages
         steps = row.get("steps") or []
         if steps and not child:
             text += "\n\n" + "\n".join([self._m("steps_header")] + [f"{i}. {s}" for i, s in enumerate(steps, 1)])
@@ -76,6 +79,13 @@ class Renderer:
         if rest:
             basis += "\n" + self._m("basis_more", count=len(rest))
         return f"{text}\n\n{basis}"
+
+    def by_age(self, lines: list[str], ages: tuple[int, ...]) -> str:
+        """How the answer differs by age when the question gave none; when it gave ages, only their lines."""
+        if not ages:
+            return "\n".join([self._m("by_age_header")] + lines) if lines else ""
+        spans = [(line, age_range(line)) for line in lines]
+        return "\n".join(line for line, span in spans if span and any(span[0] <= a <= span[1] for a in ages))
 
     def weigh(self, faq_id: str, sources: list[dict], text: str) -> tuple[list[dict], list[dict]]:
         """The two or three articles an answer rests on, and the rest: those its text names come first, in the

@@ -24,16 +24,22 @@ class Selector:
     """Orders a question's candidates; knows what each curated entry asks and which harm it is about."""
 
     def __init__(self, kb: KnowledgeBase, segmenter: Segmenter, ranker: Ranker, reader: Reader,
-                 danger: DangerDetector, refs: ReferenceParser, policy_intent: list[Trigger], model: Model | None = None):
+                 danger: DangerDetector, refs: ReferenceParser, policy_intent: list[Trigger], model: Model | None = None,
+                 precomputed: dict | None = None):
+        """`precomputed`: each entry's understanding, harms and wording as `kb build` stored them (knowledge.startup)."""
         self.model = model
         self.kb, self.segmenter, self.ranker, self.reader, self.danger = kb, segmenter, ranker, reader, danger
         self.refs, self.policy_intent = refs, policy_intent
-        self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
-        self.entry_harms = {fid: self.harms(" ".join([row["question"], *row["paraphrases"]]))
-                            for fid, row in kb.faq.items()}
-        self.entry_topic_harms = {fid: self.harms(row["question"]) for fid, row in kb.faq.items()}
-        self.entry_wording = {fid: [compact(t) for t in [row["question"], *row["paraphrases"]]]
-                              for fid, row in kb.faq.items()}
+        if precomputed:
+            self.entry_sense, self.entry_harms = precomputed["sense"], precomputed["harms"]
+            self.entry_topic_harms, self.entry_wording = precomputed["topic_harms"], precomputed["wording"]
+        else:
+            self.entry_sense = {fid: reader.read(segmenter.prepare(row["question"])) for fid, row in kb.faq.items()}
+            self.entry_harms = {fid: self.harms(" ".join([row["question"], *row["paraphrases"]]))
+                                for fid, row in kb.faq.items()}
+            self.entry_topic_harms = {fid: self.harms(row["question"]) for fid, row in kb.faq.items()}
+            self.entry_wording = {fid: [compact(t) for t in [row["question"], *row["paraphrases"]]]
+                                  for fid, row in kb.faq.items()}
         self.citing: dict[str, list[str]] = {}  # article key -> the FAQ entries citing it
         for fid, row in kb.faq.items():
             for s in row["sources"]:

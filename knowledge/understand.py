@@ -16,7 +16,8 @@ from runtime.yamlfile import ContentError, load_yaml, require
 _SELF_AGE = re.compile(r"(?:我|本人)(?:今年|现在|才|已经|刚|刚满|已|都)?(?:满)?(\d{1,2})(?:周岁|岁|了)")
 LAW_ASKS = {"liability", "punishment", "procedure"}  # asking these is asking about the law, not calling for help
 GENERIC_ASKS = {"help"}  # 「怎么办」 goes with any question: it never makes an entry a misfit
-_AGES = re.compile(r"(\d{1,2})\s*(?:周岁|岁)")
+# an age as stated (「孩子13岁」「刚满14周岁」), not a bound (「未满18岁」「不满14周岁」「14岁以下」「16岁以上」)
+_AGES = re.compile(r"(?<!不满)(?<!未满)(?<!不到)(?<![\d.\-–~至到])(\d{1,2})\s*(?:周岁|岁)(?!以[上下]|之?前|\s*[-–~至到])")
 
 
 @dataclass(frozen=True)

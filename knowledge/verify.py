@@ -237,7 +237,8 @@ def modal_problems(content: Content, official_text: dict[str, str]) -> list[str]
                             "原文用的是应当/不得/并处/责令，不能写成可以/可")
     for entry in content.faq:
         text = "\n".join(official_text.get(c.key, "") for c in entry.sources)
-        for phrase in modal_conflicts("\n".join(entry.texts), text) if text.strip() else []:
+        said = [phrase for answer in entry.texts for phrase in modal_conflicts(answer, text)] if text.strip() else []
+        for phrase in dict.fromkeys(said):
             problems.append(f"{entry.where} [{entry.id}] 回答写「{phrase}」，所引条文用的是应当/不得/并处/责令，"
                             "不能写成可以/可")
     return problems
