@@ -111,8 +111,8 @@ class FaqEntry:
 
     @property
     def texts(self) -> list[str]:
-        """Every text the entry shows a user as its answer: the kb check rules hold for each of them."""
-        return [t for t in (self.answer, self.child, *self.by_age) if t]
+        """Everything the bot may say from this entry in its own words: the kb check rules hold for each of them."""
+        return [t for t in (self.answer, self.child, *self.steps, *self.by_age) if t]
 
 
 _AGE_RANGE = re.compile(r"(?:已满(\d+)周岁)?(?:不满|未满)(\d+)周岁|(?:已满)?(\d+)周岁以上|已满(\d+)周岁")
@@ -128,11 +128,6 @@ def age_range(line: str) -> tuple[int, int] | None:
     if below:
         return int(low or 0), int(below) - 1
     return int(above or since), 150
-
-    @property
-    def texts(self) -> list[str]:
-        """Everything the bot may say from this entry in its own words: the checks hold for each of them."""
-        return [t for t in (self.answer, self.child, *self.steps) if t]
 
 
 @dataclass
