@@ -60,6 +60,18 @@ SCHOOL_ANSWERS = ["上海市浦东新区进才实验小学", "川沙", "浦东�
                   "四至六年级", "120"]
 
 
+def school_form_to_notes(bot, user):
+    """A school booking filled in up to the free-text notes step (one date: 12月20日, the first time of day)."""
+    say(bot, user, command="book")
+    say(bot, user, button="privacy:agree:sch:new")
+    for answer in SCHOOL_ANSWERS:
+        say(bot, user, text=answer)
+    say(bot, user, button="sch:pick:program_id:0")
+    say(bot, user, button="sch:skip")
+    say(bot, user, text="12月20日")
+    say(bot, user, button="sch:pick:time_of_day:0")
+
+
 def book_school(bot, user="tg:3"):
     say(bot, user, command="book")
     say(bot, user, button="privacy:agree:sch:new")

@@ -119,16 +119,9 @@ def test_the_review_offers_to_change_the_age_and_confirm_comes_first(bot):
 
 
 def test_full_width_punctuation_in_notes_reaches_staff_as_typed(bot):
-    from tests.chat_fixtures import SCHOOL_ANSWERS
+    from tests.chat_fixtures import school_form_to_notes
     user = "tg:51"
-    say(bot, user, command="book")
-    say(bot, user, button="privacy:agree:sch:new")
-    for answer in SCHOOL_ANSWERS:
-        say(bot, user, text=answer)
-    say(bot, user, button="sch:pick:program_id:0")
-    say(bot, user, button="sch:skip")
-    say(bot, user, text="12月20日")
-    say(bot, user, button="sch:pick:time_of_day:0")
+    school_form_to_notes(bot, user)
     review = say(bot, user, text="需要投影仪，能否提前到？谢谢！")
     assert "需要投影仪，能否提前到？谢谢！" in review[0].text
     say(bot, user, button="sch:ok")
@@ -171,16 +164,9 @@ def test_a_teacher_sees_what_each_programme_is_and_no_under_14_rule(bot):
 
 
 def test_a_schools_review_groups_related_edits(bot):
-    from tests.chat_fixtures import SCHOOL_ANSWERS
+    from tests.chat_fixtures import school_form_to_notes
     user = "tg:63"
-    say(bot, user, command="book")
-    say(bot, user, button="privacy:agree:sch:new")
-    for answer in SCHOOL_ANSWERS:
-        say(bot, user, text=answer)
-    say(bot, user, button="sch:pick:program_id:0")
-    say(bot, user, button="sch:skip")
-    say(bot, user, text="12月20日")
-    say(bot, user, button="sch:pick:time_of_day:0")
+    school_form_to_notes(bot, user)
     review = say(bot, user, button="sch:skip")[0]
     data = buttons([review])
     assert data[0] == "sch:ok" and len(data) <= 8, data
